@@ -1,0 +1,109 @@
+//! The command line: clap definitions and one call per subcommand. No stage logic lives here.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "gotrace", version, about = "See the concurrency of a Go program: goroutines and channel messages in 3D")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Summarize a trace: format, duration, goroutines, events, blocks and where they happen.
+    Inspect {
+        /// An execution trace written by runtime/trace (any Go from 1.5 to 1.27).
+        trace: PathBuf,
+        /// The traced program's binary; needed to name functions in Go 1.5/1.6 traces.
+        binary: Option<PathBuf>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Visualize an existing trace file in the browser.
+    View {
+        trace: Option<PathBuf>,
+        binary: Option<PathBuf>,
+    },
+    /// Instrument, build and run a Go program, then show its trace.
+    Run {
+        #[arg(required = true)]
+        target: Vec<OsString>,
+    },
+    /// Build an instrumented binary without running it.
+    Build {
+        #[arg(required = true)]
+        target: Vec<OsString>,
+    },
+    /// Make a Go runtime whose tracer records every channel operation.
+    SetupRuntime,
+}
+
+const SUBCOMMANDS: &[&str] = &["inspect", "view", "run", "build", "setup-runtime", "help"];
+
+/// `gotrace trace.out [binary]`, the 2016 original's form, means `gotrace view trace.out [binary]`.
+fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
+    if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
+        if !first.starts_with('-') && !SUBCOMMANDS.contains(&first) {
+            args.insert(1, "view".into());
+        }
+    }
+    args
+}
+
+/// Runs the command line and returns the process exit code: 0 success, 1 failure, 2 usage.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse_from(with_default_subcommand(std::env::args_os().collect())) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let result = match cli.command {
+        Command::Inspect { trace, binary, json } => crate::inspect::run(&trace, binary.as_deref(), json),
+        other => Err(anyhow::anyhow!("`gotrace {}` is not available in this build yet", name_of(&other))),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("gotrace: {}", one_line(&e));
+            1
+        }
+    }
+}
+
+fn name_of(command: &Command) -> &'static str {
+    match command {
+        Command::Inspect { .. } => "inspect",
+        Command::View { .. } => "view",
+        Command::Run { .. } => "run",
+        Command::Build { .. } => "build",
+        Command::SetupRuntime => "setup-runtime",
+    }
+}
+
+/// The error and its causes on one line, so that CI logs and terminals show the whole story.
+fn one_line(e: &anyhow::Error) -> String {
+    e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn a_bare_trace_file_means_view() {
+        assert_eq!(with_default_subcommand(args(&["gotrace", "trace.out", "bin"])), args(&["gotrace", "view", "trace.out", "bin"]));
+        assert_eq!(with_default_subcommand(args(&["gotrace", "inspect", "t"])), args(&["gotrace", "inspect", "t"]));
+        assert_eq!(with_default_subcommand(args(&["gotrace", "--help"])), args(&["gotrace", "--help"]));
+    }
+}

@@ -1,0 +1,202 @@
+//! `gotrace inspect`: a summary of a trace that can be checked against Go's own tool.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::trace::{EventKind, Reader, StackId, Tables};
+
+/// How many blocking stacks the summary lists.
+const TOP_STACKS: usize = 10;
+
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    /// e.g. "go 1.26"
+    pub format: String,
+    pub duration_ns: u64,
+    pub events: u64,
+    pub events_by_kind: BTreeMap<&'static str, u64>,
+    pub goroutines: Goroutines,
+    pub blocks: Blocks,
+    pub unblocks: Unblocks,
+    pub top_block_stacks: Vec<BlockStack>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Goroutines {
+    /// Created while the trace was running.
+    pub created: u64,
+    /// Of those, the ones whose start function is in package main.
+    pub user_created: u64,
+    /// Already there when the trace started.
+    pub existing: u64,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Blocks {
+    pub total: u64,
+    pub by_reason: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Unblocks {
+    pub total: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BlockStack {
+    pub count: u64,
+    pub reason: String,
+    pub frames: Vec<FrameText>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FrameText {
+    pub func: String,
+    pub file: String,
+    pub line: u32,
+}
+
+/// Whether a goroutine starting in `func` is the user's own: Go names functions of package
+/// main `main.f`, `main.(*T).m`, `main.main.func1`.
+fn is_user_function(func: &str) -> bool {
+    func.starts_with("main.")
+}
+
+impl Summary {
+    /// Reads every event of `reader` once.
+    pub fn collect(reader: &mut Reader<'_>) -> crate::trace::Result<Summary> {
+        let mut s = Summary { format: reader.format().to_string(), ..Summary::default() };
+        let mut first_ts = None;
+        let mut last_ts = 0;
+        let mut by_kind: HashMap<&'static str, u64> = HashMap::new();
+        let mut creations: Vec<StackId> = Vec::new();
+        let mut block_stacks: HashMap<(StackId, crate::trace::StrId), u64> = HashMap::new();
+        let mut by_reason: HashMap<crate::trace::StrId, u64> = HashMap::new();
+        while let Some(ev) = reader.next_event()? {
+            s.events += 1;
+            first_ts.get_or_insert(ev.ts);
+            last_ts = ev.ts;
+            *by_kind.entry(ev.kind.name()).or_default() += 1;
+            match ev.kind {
+                EventKind::GoCreate { start_stack, .. } => creations.push(start_stack),
+                EventKind::GoExisting { .. } => s.goroutines.existing += 1,
+                EventKind::GoBlock { reason } => {
+                    *by_reason.entry(reason).or_default() += 1;
+                    *block_stacks.entry((ev.stack, reason)).or_default() += 1;
+                }
+                EventKind::GoUnblock { .. } => s.unblocks.total += 1,
+                _ => {}
+            }
+        }
+        let tables = reader.tables();
+        s.duration_ns = last_ts - first_ts.unwrap_or(0);
+        s.events_by_kind = by_kind.into_iter().collect();
+        s.goroutines.created = creations.len() as u64;
+        s.goroutines.user_created = creations.iter().filter(|&&st| start_function(tables, st).is_some_and(is_user_function)).count() as u64;
+        s.blocks.total = by_reason.values().sum();
+        s.blocks.by_reason = by_reason.into_iter().map(|(r, n)| (tables.str(r).to_string(), n)).collect();
+        s.top_block_stacks = top_stacks(tables, block_stacks);
+        s.warnings = reader.warnings().to_vec();
+        Ok(s)
+    }
+
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let _ = writeln!(out, "format       {}", self.format);
+        let _ = writeln!(out, "duration     {:.3} ms", self.duration_ns as f64 / 1e6);
+        let _ = writeln!(out, "events       {}", self.events);
+        let g = &self.goroutines;
+        let _ = writeln!(out, "goroutines   {} created ({} in package main), {} already running", g.created, g.user_created, g.existing);
+        let _ = writeln!(out, "blocks       {}", self.blocks.total);
+        for (reason, n) in sorted_desc(&self.blocks.by_reason) {
+            let _ = writeln!(out, "  {n:>10}  {reason}");
+        }
+        let _ = writeln!(out, "unblocks     {}", self.unblocks.total);
+        let _ = writeln!(out, "events by kind");
+        for (kind, n) in sorted_desc(&self.events_by_kind) {
+            let _ = writeln!(out, "  {n:>10}  {kind}");
+        }
+        if !self.top_block_stacks.is_empty() {
+            let _ = writeln!(out, "where goroutines block most");
+            for b in &self.top_block_stacks {
+                let _ = writeln!(out, "  {:>10}  {}", b.count, b.reason);
+                for f in &b.frames {
+                    let _ = writeln!(out, "              {} {}:{}", f.func, f.file, f.line);
+                }
+            }
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "warning: {w}");
+        }
+        out
+    }
+}
+
+fn sorted_desc<K: std::fmt::Display + Ord>(map: &BTreeMap<K, u64>) -> Vec<(&K, u64)> {
+    let mut v: Vec<_> = map.iter().map(|(k, &n)| (k, n)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    v
+}
+
+fn start_function(tables: &Tables, stack: StackId) -> Option<&str> {
+    tables.stack(stack).first().map(|f| tables.str(f.func))
+}
+
+fn top_stacks(tables: &Tables, counts: HashMap<(StackId, crate::trace::StrId), u64>) -> Vec<BlockStack> {
+    let mut v: Vec<_> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.into_iter()
+        .take(TOP_STACKS)
+        .map(|((stack, reason), count)| BlockStack {
+            count,
+            reason: tables.str(reason).to_string(),
+            frames: tables
+                .stack(stack)
+                .iter()
+                .map(|f| FrameText { func: display_func(tables, f), file: tables.str(f.file).to_string(), line: f.line })
+                .collect(),
+        })
+        .collect()
+}
+
+fn display_func(tables: &Tables, f: &crate::trace::Frame) -> String {
+    match tables.str(f.func) {
+        "" => format!("{:#x}", f.pc),
+        name => name.to_string(),
+    }
+}
+
+/// `gotrace inspect TRACE [BINARY] [--json]`
+pub fn run(trace: &Path, binary: Option<&Path>, json: bool) -> anyhow::Result<()> {
+    let data = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;
+    let mut reader = crate::trace::Reader::new(&data).with_context(|| trace.display().to_string())?;
+    if let Some(binary) = binary {
+        reader.symbolize(binary)?;
+    }
+    let summary = Summary::collect(&mut reader).with_context(|| trace.display().to_string())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("{}", summary.to_text());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_functions_are_those_of_package_main() {
+        assert!(is_user_function("main.worker"));
+        assert!(is_user_function("main.main.func1"));
+        assert!(is_user_function("main.(*server).loop"));
+        assert!(!is_user_function("runtime.main"));
+        assert!(!is_user_function("mainly.f"));
+    }
+}

@@ -1,0 +1,7 @@
+//! gotrace: Go source → instrumented build → run → execution trace → parse → model → viewer.
+//!
+//! One module per stage of that pipeline; `cli` only parses the command line and calls them.
+
+pub mod cli;
+pub mod inspect;
+pub mod trace;

@@ -1,0 +1,148 @@
+//! The one event vocabulary that both trace formats are translated into.
+//!
+//! Events are small `Copy` values so that a reader can hand out millions of them per second
+//! without allocating: strings and stacks are ids into the reader's [`Tables`](super::Tables).
+
+/// A goroutine id as the Go runtime numbers them. `0` means "no goroutine".
+pub type GoId = u64;
+
+/// A proc (P) id. `-1` means "no proc".
+pub type ProcId = i64;
+
+/// An interned string; `StrId(0)` is the empty string.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StrId(pub u32);
+
+/// An interned stack; `StackId(0)` is the empty stack (no stack recorded).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StackId(pub u32);
+
+impl StackId {
+    pub const NONE: StackId = StackId(0);
+}
+
+/// One event, in the order the reader resolved for the whole trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Nanoseconds since the first event of the trace.
+    pub ts: u64,
+    /// The goroutine running when the event happened (0 when none, e.g. on a bare P).
+    pub g: GoId,
+    /// The proc the event happened on (-1 when none).
+    pub p: ProcId,
+    /// The stack where the event happened (`StackId::NONE` when not recorded).
+    pub stack: StackId,
+    pub kind: EventKind,
+}
+
+/// The state a goroutine was already in when tracing began (or when a new-format generation
+/// re-announced it). Lets the model draw goroutines that existed before the trace started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GoState {
+    Runnable,
+    Running,
+    Waiting,
+    Syscall,
+}
+
+/// What happened. Arguments that name other goroutines or procs are carried here; the acting
+/// goroutine and proc are on [`Event`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// `Event::g` created `child`; `start_stack` is where `child` will start (its function).
+    GoCreate { child: GoId, start_stack: StackId },
+    /// `goroutine` existed before tracing started (or before a new-format generation began)
+    /// and was in `state`. Not a creation.
+    GoExisting { goroutine: GoId, state: GoState },
+    /// `Event::g` starts running on `Event::p`.
+    GoStart,
+    /// `Event::g` stops running but stays runnable (preempted, `runtime.Gosched`).
+    GoStop { reason: StrId },
+    /// `Event::g` ends.
+    GoEnd,
+    /// `Event::g` blocks. `reason` is named as Go's own tool names it: "chan receive",
+    /// "chan send", "select", "sync", "sync.(*Cond).Wait", "sleep", "network", …
+    GoBlock { reason: StrId },
+    /// `Event::g` (0 when the unblocker is not a goroutine, e.g. the network poller or a
+    /// timer) makes the blocked `goroutine` runnable again.
+    GoUnblock { goroutine: GoId },
+    /// `Event::g` enters a system call.
+    GoSyscallBegin,
+    /// `Event::g` returns from a system call. `blocked` when the call blocked and the
+    /// goroutine lost its P (it then waits to be scheduled again).
+    GoSyscallEnd { blocked: bool },
+    /// `Event::p` starts running (on an OS thread).
+    ProcStart,
+    /// `Event::p` stops.
+    ProcStop,
+    /// GOMAXPROCS changed.
+    ProcsChange { procs: u64 },
+    GcStart,
+    GcEnd,
+    /// Stop-the-world began; `reason` names why ("GC mark termination", …) where known.
+    StwStart { reason: StrId },
+    StwEnd,
+    GcSweepStart,
+    GcSweepEnd,
+    GcMarkAssistStart,
+    GcMarkAssistEnd,
+    HeapAlloc { bytes: u64 },
+    HeapGoal { bytes: u64 },
+    /// `runtime/trace.NewTask`.
+    UserTaskBegin { task: u64, parent: u64, name: StrId },
+    UserTaskEnd { task: u64 },
+    /// `runtime/trace.StartRegion` / `WithRegion`.
+    UserRegionBegin { task: u64, name: StrId },
+    UserRegionEnd { task: u64, name: StrId },
+    /// `runtime/trace.Log`.
+    UserLog { task: u64, key: StrId, value: StrId },
+    /// A goroutine label was applied to `Event::g` (e.g. "GC (dedicated)").
+    GoLabel { label: StrId },
+    /// Patched runtimes only: `Event::g` sent `value` on channel `chan`; `op` is the
+    /// runtime's operation id that pairs this send with its receive.
+    ChanSend { chan: u64, op: u64, value: u64 },
+    /// Patched runtimes only: `Event::g` received `value` from channel `chan`.
+    ChanRecv { chan: u64, op: u64, value: u64 },
+    /// Patched runtimes only: `Event::g` closed channel `chan`.
+    ChanClose { chan: u64 },
+}
+
+impl EventKind {
+    /// A short stable name, used for `inspect`'s counts by kind.
+    pub fn name(&self) -> &'static str {
+        use EventKind::*;
+        match self {
+            GoCreate { .. } => "GoCreate",
+            GoExisting { .. } => "GoExisting",
+            GoStart => "GoStart",
+            GoStop { .. } => "GoStop",
+            GoEnd => "GoEnd",
+            GoBlock { .. } => "GoBlock",
+            GoUnblock { .. } => "GoUnblock",
+            GoSyscallBegin => "GoSyscallBegin",
+            GoSyscallEnd { .. } => "GoSyscallEnd",
+            ProcStart => "ProcStart",
+            ProcStop => "ProcStop",
+            ProcsChange { .. } => "ProcsChange",
+            GcStart => "GcStart",
+            GcEnd => "GcEnd",
+            StwStart { .. } => "StwStart",
+            StwEnd => "StwEnd",
+            GcSweepStart => "GcSweepStart",
+            GcSweepEnd => "GcSweepEnd",
+            GcMarkAssistStart => "GcMarkAssistStart",
+            GcMarkAssistEnd => "GcMarkAssistEnd",
+            HeapAlloc { .. } => "HeapAlloc",
+            HeapGoal { .. } => "HeapGoal",
+            UserTaskBegin { .. } => "UserTaskBegin",
+            UserTaskEnd { .. } => "UserTaskEnd",
+            UserRegionBegin { .. } => "UserRegionBegin",
+            UserRegionEnd { .. } => "UserRegionEnd",
+            UserLog { .. } => "UserLog",
+            GoLabel { .. } => "GoLabel",
+            ChanSend { .. } => "ChanSend",
+            ChanRecv { .. } => "ChanRecv",
+            ChanClose { .. } => "ChanClose",
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Trace bytes → one version-independent stream of [`Event`]s.
+//!
+//! `v1` reads the old format (Go 1.5–1.21: per-P batches ordered by sequence numbers),
+//! `v2` the new one (Go 1.22+: generations of per-M batches). Both intern strings and stacks
+//! into one [`Tables`] so that the stages after this one never see a format difference.
+
+mod bytes;
+mod error;
+mod event;
+pub mod symbolize;
+mod tables;
+mod v1;
+mod v2;
+
+use std::fmt;
+use std::path::Path;
+
+pub use error::{Result, TraceError};
+pub use event::{Event, EventKind, GoId, GoState, ProcId, StackId, StrId};
+pub use tables::{Frame, Tables};
+
+/// The header of a trace file: `go 1.N trace` padded with NULs to 16 bytes.
+pub const HEADER_LEN: usize = 16;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Go 1.5–1.21 (`go 1.5 trace` … `go 1.21 trace`).
+    V1 { minor: u32 },
+    /// Go 1.22 and later (`go 1.22 trace` … `go 1.26 trace`; Go 1.24 writes 1.23 and Go 1.27
+    /// writes 1.26, because the header names the format, not the toolchain).
+    V2 { minor: u32 },
+}
+
+impl Format {
+    pub fn minor(self) -> u32 {
+        match self {
+            Format::V1 { minor } | Format::V2 { minor } => minor,
+        }
+    }
+
+    /// Reads the 16-byte header.
+    pub fn detect(data: &[u8]) -> Result<Format> {
+        let head = &data[..data.len().min(HEADER_LEN)];
+        let text: String = String::from_utf8_lossy(head).trim_end_matches('\0').to_string();
+        let unsupported = || TraceError::Unsupported { header: text.clone() };
+        if data.len() < HEADER_LEN {
+            if "go 1.".starts_with(text.as_str()) || text.starts_with("go 1.") {
+                return Err(TraceError::truncated(data.len(), "the 16-byte trace header"));
+            }
+            return Err(unsupported());
+        }
+        let minor: u32 = text
+            .strip_prefix("go 1.")
+            .and_then(|rest| rest.strip_suffix(" trace"))
+            .and_then(|m| m.parse().ok())
+            .ok_or_else(unsupported)?;
+        if head[text.len()..].iter().any(|&b| b != 0) {
+            return Err(unsupported());
+        }
+        match minor {
+            5..=21 => Ok(Format::V1 { minor }),
+            22..=26 => Ok(Format::V2 { minor }),
+            _ => Err(unsupported()),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "go 1.{}", self.minor())
+    }
+}
+
+enum Inner<'a> {
+    V1(v1::Reader<'a>),
+    V2(v2::Reader<'a>),
+}
+
+/// A streaming reader over a whole trace held in memory. Events come out in one global
+/// order consistent with the runtime's sequence rules, timestamps in ns from trace start.
+pub struct Reader<'a> {
+    format: Format,
+    tables: Tables,
+    inner: Inner<'a>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(data: &'a [u8]) -> Result<Self> {
+        let format = Format::detect(data)?;
+        let mut tables = Tables::default();
+        let inner = match format {
+            Format::V1 { minor } => Inner::V1(v1::Reader::new(data, minor, &mut tables)?),
+            Format::V2 { minor } => Inner::V2(v2::Reader::new(data, minor, &mut tables)?),
+        };
+        Ok(Reader { format, tables, inner })
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Strings and stacks seen so far (all of them, for the old format, once `new` returns).
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+
+    /// Resolves bare PCs (Go 1.5/1.6 traces) against the program binary.
+    pub fn symbolize(&mut self, binary: &Path) -> std::result::Result<(), symbolize::SymbolizeError> {
+        let resolver = symbolize::Resolver::open(binary)?;
+        self.tables.symbolize_frames(|pc| resolver.resolve(pc));
+        Ok(())
+    }
+
+    /// Problems the reader worked around (e.g. timestamps that contradict sequence order).
+    pub fn warnings(&self) -> &[String] {
+        match &self.inner {
+            Inner::V1(r) => r.warnings(),
+            Inner::V2(r) => r.warnings(),
+        }
+    }
+
+    pub fn next_event(&mut self) -> Result<Option<Event>> {
+        match &mut self.inner {
+            Inner::V1(r) => r.next_event(&mut self.tables),
+            Inner::V2(r) => r.next_event(&mut self.tables),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(s: &str) -> Vec<u8> {
+        let mut h = s.as_bytes().to_vec();
+        h.resize(HEADER_LEN, 0);
+        h
+    }
+
+    #[test]
+    fn detects_every_supported_header() {
+        assert_eq!(Format::detect(&header("go 1.5 trace")).unwrap(), Format::V1 { minor: 5 });
+        assert_eq!(Format::detect(&header("go 1.21 trace")).unwrap(), Format::V1 { minor: 21 });
+        assert_eq!(Format::detect(&header("go 1.22 trace")).unwrap(), Format::V2 { minor: 22 });
+        assert_eq!(Format::detect(&header("go 1.26 trace")).unwrap(), Format::V2 { minor: 26 });
+        assert_eq!(Format::V2 { minor: 26 }.to_string(), "go 1.26");
+    }
+
+    #[test]
+    fn rejects_other_headers_with_one_line() {
+        for bad in [header("go 1.4 trace"), header("go 1.99 trace"), b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec()] {
+            let err = Format::detect(&bad).unwrap_err();
+            assert!(matches!(err, TraceError::Unsupported { .. }), "{err}");
+            assert!(!err.to_string().contains('\n'));
+        }
+        assert!(matches!(Format::detect(b"go 1.2"), Err(TraceError::Truncated { .. })));
+    }
+}
