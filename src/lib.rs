@@ -4,4 +4,5 @@
 
 pub mod cli;
 pub mod inspect;
+pub mod model;
 pub mod trace;

@@ -1,0 +1,220 @@
+//! Messages between goroutines: exact ones from patched runtimes that record every channel
+//! operation, and ones inferred from how stock runtimes block and unblock goroutines.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::segments::{Current, State};
+use crate::trace::{Event, GoId, Tables};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    /// A value handed over a channel.
+    Chan,
+    /// A value handed over a channel inside a `select`.
+    Select,
+    /// A receiver woken by `close`.
+    Close,
+    /// A goroutine woken through a lock, `sync.Cond` or `WaitGroup`.
+    Sync,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub from: GoId,
+    pub to: GoId,
+    pub send_ns: u64,
+    pub recv_ns: u64,
+    pub kind: MessageKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<u64>,
+}
+
+/// One half of an exact hand-off, waiting for its other half.
+struct Half {
+    g: GoId,
+    ts: u64,
+    value: u64,
+}
+
+#[derive(Default)]
+pub struct Matcher {
+    inferred: Vec<Message>,
+    exact: Vec<Message>,
+    sends: HashMap<(u64, u64), Half>,
+    recvs: HashMap<(u64, u64), Half>,
+    unattributed: u64,
+}
+
+/// Which way a value went when a goroutine blocked in a channel operation was woken.
+enum Direction {
+    /// The unblocker sent to the blocked goroutine.
+    ToBlocked,
+    /// The blocked goroutine had sent; the unblocker received.
+    FromBlocked,
+    /// The unblocker closed the channel.
+    Closed,
+}
+
+fn stack_calls(tables: &Tables, ev: &Event, func: &str) -> bool {
+    tables.stack(ev.stack).iter().any(|f| tables.str(f.func).starts_with(func))
+}
+
+/// In stock traces the unblocker's stack is the only sign of what it did to the channel.
+fn unblocker_direction(tables: &Tables, ev: &Event) -> Option<Direction> {
+    if stack_calls(tables, ev, "runtime.closechan") {
+        Some(Direction::Closed)
+    } else if stack_calls(tables, ev, "runtime.chansend") || stack_calls(tables, ev, "runtime.selectsend") {
+        Some(Direction::ToBlocked)
+    } else if stack_calls(tables, ev, "runtime.chanrecv") || stack_calls(tables, ev, "runtime.selectrecv") {
+        Some(Direction::FromBlocked)
+    } else {
+        None
+    }
+}
+
+impl Matcher {
+    /// `ev` (a GoUnblock by `ev.g`) woke `target`, which was `blocked`.
+    pub fn unblocked(&mut self, tables: &Tables, ev: &Event, target: GoId, blocked: Option<Current<'_>>) {
+        let Some(blocked) = blocked.filter(|b| b.state == State::Blocked) else { return };
+        let (kind, direction) = match blocked.reason.unwrap_or("") {
+            "chan receive" => match unblocker_direction(tables, ev) {
+                Some(Direction::Closed) => (MessageKind::Close, Some(Direction::Closed)),
+                _ => (MessageKind::Chan, Some(Direction::ToBlocked)),
+            },
+            "chan send" => (MessageKind::Chan, Some(Direction::FromBlocked)),
+            "select" => (MessageKind::Select, unblocker_direction(tables, ev)),
+            "sync" | "sync.(*Cond).Wait" => (MessageKind::Sync, Some(Direction::ToBlocked)),
+            _ => return,
+        };
+        let (from, to, send_ns) = match direction {
+            _ if ev.g == 0 || ev.g == target => {
+                self.unattributed += 1;
+                return;
+            }
+            Some(Direction::ToBlocked | Direction::Closed) => (ev.g, target, ev.ts),
+            Some(Direction::FromBlocked) => (target, ev.g, blocked.since),
+            None => {
+                self.unattributed += 1;
+                return;
+            }
+        };
+        self.inferred.push(Message { from, to, send_ns, recv_ns: ev.ts, kind, channel: None, value: None });
+    }
+
+    pub fn exact_send(&mut self, ev: &Event, chan: u64, op: u64, value: u64) {
+        let half = Half { g: ev.g, ts: ev.ts, value };
+        match self.recvs.remove(&(chan, op)) {
+            Some(recv) => self.exact.push(exact_message(chan, &half, &recv)),
+            None => {
+                self.sends.insert((chan, op), half);
+            }
+        }
+    }
+
+    pub fn exact_recv(&mut self, ev: &Event, chan: u64, op: u64, value: u64) {
+        let half = Half { g: ev.g, ts: ev.ts, value };
+        match self.sends.remove(&(chan, op)) {
+            Some(send) => self.exact.push(exact_message(chan, &send, &half)),
+            None => {
+                self.recvs.insert((chan, op), half);
+            }
+        }
+    }
+
+    /// The messages between shown goroutines, ordered by send time; the channel truth; and
+    /// how many hand-offs could not be attributed.
+    pub fn finish(self, shown: &dyn Fn(GoId) -> bool) -> (Vec<Message>, &'static str, u64) {
+        let exact = !self.exact.is_empty() || !self.sends.is_empty() || !self.recvs.is_empty();
+        let (mut messages, truth, unattributed) = if exact {
+            // A patched runtime saw every operation; inferred channel messages would repeat them.
+            let mut m = self.exact;
+            m.extend(self.inferred.into_iter().filter(|m| m.kind == MessageKind::Sync));
+            (m, "exact", (self.sends.len() + self.recvs.len()) as u64)
+        } else {
+            (self.inferred, "inferred", self.unattributed)
+        };
+        messages.retain(|m| shown(m.from) && shown(m.to));
+        messages.sort_by_key(|m| (m.send_ns, m.recv_ns, m.from, m.to));
+        (messages, truth, unattributed)
+    }
+}
+
+fn exact_message(chan: u64, send: &Half, recv: &Half) -> Message {
+    Message {
+        from: send.g,
+        to: recv.g,
+        send_ns: send.ts,
+        recv_ns: recv.ts,
+        kind: MessageKind::Chan,
+        channel: Some(chan),
+        value: Some(if send.value != 0 { send.value } else { recv.value }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{EventKind, Frame, StackId};
+
+    fn unblock(tables: &mut Tables, g: GoId, ts: u64, func: &str) -> Event {
+        let f = tables.intern_str(func);
+        let stack = tables.intern_stack(&[Frame { pc: 1, func: f, file: Default::default(), line: 1 }]);
+        Event { ts, g, p: 0, stack, kind: EventKind::GoUnblock { goroutine: 9 } }
+    }
+
+    fn blocked(reason: &str, since: u64) -> Option<Current<'_>> {
+        Some(Current { state: State::Blocked, reason: Some(reason), since })
+    }
+
+    #[test]
+    fn a_woken_receiver_got_a_value_from_its_waker() {
+        let mut tables = Tables::default();
+        let mut m = Matcher::default();
+        let ev = unblock(&mut tables, 7, 100, "runtime.chansend1");
+        m.unblocked(&tables, &ev, 9, blocked("chan receive", 40));
+        let (msgs, truth, unattributed) = m.finish(&|_| true);
+        assert_eq!((msgs[0].from, msgs[0].to, msgs[0].send_ns, msgs[0].kind), (7, 9, 100, MessageKind::Chan));
+        assert_eq!((truth, unattributed), ("inferred", 0));
+    }
+
+    #[test]
+    fn a_woken_sender_gave_its_value_to_its_waker() {
+        let mut tables = Tables::default();
+        let mut m = Matcher::default();
+        let ev = unblock(&mut tables, 7, 100, "runtime.chanrecv1");
+        m.unblocked(&tables, &ev, 9, blocked("chan send", 40));
+        let (msgs, _, _) = m.finish(&|_| true);
+        assert_eq!((msgs[0].from, msgs[0].to, msgs[0].send_ns, msgs[0].recv_ns), (9, 7, 40, 100));
+    }
+
+    #[test]
+    fn select_direction_comes_from_the_wakers_stack() {
+        let mut tables = Tables::default();
+        let mut m = Matcher::default();
+        let recv = unblock(&mut tables, 7, 100, "runtime.chanrecv2");
+        m.unblocked(&tables, &recv, 9, blocked("select", 10));
+        let unknown = unblock(&mut tables, 7, 200, "runtime.goready");
+        m.unblocked(&tables, &unknown, 9, blocked("select", 150));
+        let (msgs, _, unattributed) = m.finish(&|_| true);
+        assert_eq!((msgs[0].from, msgs[0].to, msgs[0].kind), (9, 7, MessageKind::Select));
+        assert_eq!(unattributed, 1);
+    }
+
+    #[test]
+    fn exact_halves_pair_by_channel_and_operation_in_either_order() {
+        let mut m = Matcher::default();
+        let ev = |g, ts| Event { ts, g, p: 0, stack: StackId::NONE, kind: EventKind::GoStart };
+        m.exact_recv(&ev(2, 10), 5, 1, 42);
+        m.exact_send(&ev(1, 11), 5, 1, 42);
+        m.exact_send(&ev(1, 20), 5, 2, 43);
+        let (msgs, truth, unpaired) = m.finish(&|_| true);
+        assert_eq!(msgs.len(), 1);
+        assert_eq!((msgs[0].from, msgs[0].to, msgs[0].channel, msgs[0].value), (1, 2, Some(5), Some(42)));
+        assert_eq!((truth, unpaired), ("exact", 1));
+    }
+}
