@@ -28,6 +28,8 @@ pub enum Command {
     View {
         trace: Option<PathBuf>,
         binary: Option<PathBuf>,
+        #[command(flatten)]
+        show: ShowArgs,
     },
     /// Instrument, build and run a Go program, then show its trace.
     Run {
@@ -41,6 +43,38 @@ pub enum Command {
     },
     /// Make a Go runtime whose tracer records every channel operation.
     SetupRuntime,
+}
+
+/// How to show a model: shared by `view` and `run`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ShowArgs {
+    /// Write the model as versioned JSON to FILE and exit without serving.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub json_out: Option<PathBuf>,
+    /// Write one self-contained HTML page (viewer and data inline) to FILE and exit.
+    #[arg(long = "html", value_name = "FILE")]
+    pub html_out: Option<PathBuf>,
+    /// Serve the viewer but do not open a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Port to serve on (default 2000, or the next free one).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Also show runtime and tracer goroutines.
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl ShowArgs {
+    pub fn options(&self) -> crate::view::ViewOptions {
+        crate::view::ViewOptions {
+            json_out: self.json_out.clone(),
+            html_out: self.html_out.clone(),
+            no_browser: self.no_browser,
+            port: self.port,
+            all: self.all,
+        }
+    }
 }
 
 const SUBCOMMANDS: &[&str] = &["inspect", "view", "run", "build", "setup-runtime", "help"];
@@ -66,6 +100,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Inspect { trace, binary, json } => crate::inspect::run(&trace, binary.as_deref(), json),
+        Command::View { trace: Some(trace), binary, show } => crate::view::view_trace(&trace, binary.as_deref(), &show.options()),
         other => Err(anyhow::anyhow!("`gotrace {}` is not available in this build yet", name_of(&other))),
     };
     match result {

@@ -6,3 +6,4 @@ pub mod cli;
 pub mod inspect;
 pub mod model;
 pub mod trace;
+pub mod view;
