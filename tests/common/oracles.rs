@@ -23,10 +23,6 @@ pub enum Oracle {
     ParsedDump(&'static str),
     /// Go 1.21's `internal/trace.Parse` without a binary (scripts/go-oracle.sh).
     Go121Parser,
-    /// Go 1.27's `-d=parsed` of an old-format trace (1.11+), converted by its `tracev1.go`.
-    /// Its durations are not comparable: it moves the trace-start dump to the first
-    /// Gomaxprocs event, so its first event is a few µs later than the file's.
-    Go127OnOldTrace,
 }
 
 pub enum OracleError {
@@ -41,7 +37,6 @@ impl fmt::Display for Oracle {
             Oracle::OldDump(v) => write!(f, "go{v} tool trace -d"),
             Oracle::ParsedDump(v) => write!(f, "go{v} tool trace {}", parsed_flag(v)),
             Oracle::Go121Parser => write!(f, "go1.21 internal/trace.Parse (scripts/go-oracle.sh)"),
-            Oracle::Go127OnOldTrace => write!(f, "go1.27 tool trace -d=parsed"),
         }
     }
 }
@@ -52,8 +47,8 @@ pub fn oracles_for(minor: u32, go_testdata: bool) -> Vec<Oracle> {
     match minor {
         5 | 6 => vec![Oracle::Go121Parser],
         7..=10 => vec![Oracle::OldDump("1.21"), Oracle::Go121Parser],
-        19 if !go_testdata => vec![Oracle::OldDump("1.19"), Oracle::Go121Parser, Oracle::Go127OnOldTrace],
-        11..=21 => vec![Oracle::OldDump("1.21"), Oracle::Go121Parser, Oracle::Go127OnOldTrace],
+        19 if !go_testdata => vec![Oracle::OldDump("1.19"), Oracle::Go121Parser, Oracle::ParsedDump("1.27")],
+        11..=21 => vec![Oracle::OldDump("1.21"), Oracle::Go121Parser, Oracle::ParsedDump("1.27")],
         22 => vec![Oracle::ParsedDump("1.22")],
         23 => vec![Oracle::ParsedDump("1.23")],
         24 => vec![Oracle::ParsedDump("1.24")],
@@ -78,10 +73,6 @@ impl Oracle {
         match self {
             Oracle::OldDump(v) => reduce::old_dump(&run_go(v, &["tool", "trace", "-d"], file)?).map_err(failed),
             Oracle::ParsedDump(v) => reduce::parsed_dump(&run_go(v, &["tool", "trace", parsed_flag(v)], file)?).map_err(failed),
-            Oracle::Go127OnOldTrace => {
-                let dump = run_go("1.27", &["tool", "trace", "-d=parsed"], file)?;
-                Ok(Counts { duration_ns: None, ..reduce::parsed_dump(&dump).map_err(failed)? })
-            }
             Oracle::Go121Parser => {
                 if go_tool("1.21").is_none() {
                     return Err(OracleError::Missing(format!("{self} needs Go 1.21")));

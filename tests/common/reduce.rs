@@ -29,7 +29,8 @@ fn is_user_function(func: &str) -> bool {
 /// Old format: `go tool trace -d` of Go 1.19/1.21, one event a line
 /// (`TS Name p=P g=G off=O arg=V...`), or the same from `scripts/go-oracle.sh`, which adds
 /// `startfn=F` (or `startfn=?`) to GoCreate lines. Events before the first `Gomaxprocs` are
-/// the trace-start dump of goroutines that already existed: not creations.
+/// the trace-start dump of goroutines that already existed: not creations. The duration is
+/// measured as Go 1.27 measures old traces (see below), which gotrace follows.
 pub fn old_dump(text: &str) -> Result<Counts, String> {
     let mut c = Counts::default();
     let mut started = false;
@@ -43,7 +44,11 @@ pub fn old_dump(text: &str) -> Result<Counts, String> {
         if !words.next().is_some_and(|w| w.starts_with("p=")) {
             return Err(bad());
         }
-        first.get_or_insert(ts);
+        // Go 1.27 drops the trace-start GoCreates (their goroutines reappear as existing ones
+        // at the first Gomaxprocs), so its traces begin at the first other event.
+        if started || name != "GoCreate" {
+            first.get_or_insert(ts);
+        }
         last = last.max(ts);
         match name {
             "Gomaxprocs" => started = true,
@@ -177,7 +182,8 @@ mod tests {
         assert_eq!(c.blocks_by_reason, reasons(&[("", 1), ("chan receive", 2), ("chan send", 10)]));
         assert_eq!(c.blocks_total, 13);
         assert_eq!(c.unblocks, 11);
-        assert_eq!(c.duration_ns, Some(213_460));
+        // From the first event after the trace-start GoCreates (GoWaiting at 3916).
+        assert_eq!(c.duration_ns, Some(213_460 - 3_916));
     }
 
     #[test]
@@ -195,7 +201,7 @@ mod tests {
         assert_eq!(c.user_created, None);
         assert_eq!(c.blocks_by_reason, reasons(&[("", 1), ("sleep", 1)]));
         assert_eq!(c.unblocks, 1);
-        assert_eq!(c.duration_ns, Some(142_334));
+        assert_eq!(c.duration_ns, Some(142_334 - 3_676));
     }
 
     #[test]
