@@ -26,7 +26,8 @@ build() {
   local tmp
   tmp=$(mktemp -d "$out/build.XXXXXX")
   # Hard links: cheap, and safe because nothing in the copy is ever written to, only added.
-  cp -al "$go121" "$tmp/goroot"
+  # A plain copy where hard links cannot cross file systems.
+  cp -al "$go121" "$tmp/goroot" 2>/dev/null || { rm -rf "$tmp/goroot"; cp -a "$go121" "$tmp/goroot"; }
   cp "$src/internal/trace/oracle_export.go" "$tmp/goroot/src/internal/trace/"
   mkdir -p "$tmp/goroot/src/cmd/traceoracle"
   cp "$src/cmd/traceoracle/main.go" "$tmp/goroot/src/cmd/traceoracle/"

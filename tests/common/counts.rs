@@ -14,13 +14,6 @@ pub struct Counts {
     pub duration_ns: Option<u64>,
 }
 
-/// How far apart gotrace's and Go's durations may be: both convert CPU ticks to ns with
-/// their own rounding and may start counting at a slightly different first event, but a
-/// unit error (ticks for ns, µs for ns) is far outside this.
-fn duration_tolerance(go: u64) -> u64 {
-    (go / 1000).max(2_000)
-}
-
 /// A field where `ours` disagrees with `go`, as "field: gotrace X, go Y".
 pub fn differences(ours: &Counts, go: &Counts) -> Vec<String> {
     let mut out = Vec::new();
@@ -40,10 +33,8 @@ pub fn differences(ours: &Counts, go: &Counts) -> Vec<String> {
         check(&format!("blocks.by_reason[{reason:?}]"), n(&ours.blocks_by_reason), n(&go.blocks_by_reason));
     }
     check("unblocks.total", ours.unblocks.to_string(), go.unblocks.to_string());
-    if let (Some(a), Some(b)) = (ours.duration_ns, go.duration_ns) {
-        if a.abs_diff(b) > duration_tolerance(b) {
-            out.push(format!("duration_ns: gotrace {a}, go {b} (tolerance {})", duration_tolerance(b)));
-        }
+    if let Some(go_duration) = go.duration_ns {
+        check("duration_ns", fmt_opt(ours.duration_ns), go_duration.to_string());
     }
     out
 }
@@ -88,12 +79,13 @@ mod tests {
     }
 
     #[test]
-    fn unknown_go_fields_are_not_compared_and_durations_have_a_tolerance() {
+    fn unknown_go_fields_are_not_compared() {
         let mut go = counts();
         go.user_created = None;
-        go.duration_ns = Some(1_000_500);
+        go.duration_ns = None;
         let mut ours = counts();
         ours.user_created = Some(0);
+        ours.duration_ns = Some(7);
         assert!(differences(&ours, &go).is_empty());
     }
 }
