@@ -28,7 +28,7 @@ impl Go {
     pub fn find(explicit: Option<&Path>) -> anyhow::Result<Go> {
         let env = std::env::var_os(GO_ENV).filter(|v| !v.is_empty());
         let path = locate(explicit, env.as_deref(), std::env::var_os("PATH").as_deref())?;
-        let values = env_values(&path, None, &["GOVERSION", "GOROOT"])?;
+        let values = env_values(&path, &["GOVERSION", "GOROOT"])?;
         let [version, goroot] = <[String; 2]>::try_from(values).map_err(|_| anyhow::anyhow!("`{} env` answered oddly", path.display()))?;
         if version.is_empty() {
             bail!("{} is too old for gotrace: it does not report GOVERSION (Go 1.16 or newer needed)", path.display());
@@ -39,17 +39,6 @@ impl Go {
     /// A `go` command with the caller's environment.
     pub fn command(&self) -> Command {
         Command::new(&self.path)
-    }
-
-    /// `go env GOMOD` in `dir`: the go.mod governing `dir`, or `None` outside any module.
-    pub fn gomod(&self, dir: &Path) -> anyhow::Result<Option<PathBuf>> {
-        let values = env_values(&self.path, Some(dir), &["GOMOD"])?;
-        let gomod = values.into_iter().next().unwrap_or_default();
-        // Outside a module Go answers "" (GOPATH mode) or the null device (module mode).
-        if gomod.is_empty() || gomod == "/dev/null" || gomod.eq_ignore_ascii_case("NUL") {
-            return Ok(None);
-        }
-        Ok(Some(PathBuf::from(gomod)))
     }
 
     /// The line gotrace prints before building: "using go1.21.13 at /usr/local/go/bin/go".
@@ -105,12 +94,9 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// `go env KEY...`: one value per line, in the order asked.
-fn env_values(go: &Path, dir: Option<&Path>, keys: &[&str]) -> anyhow::Result<Vec<String>> {
+fn env_values(go: &Path, keys: &[&str]) -> anyhow::Result<Vec<String>> {
     let mut cmd = Command::new(go);
     cmd.arg("env").args(keys);
-    if let Some(dir) = dir {
-        cmd.current_dir(dir);
-    }
     let out = cmd.output().with_context(|| format!("cannot run {}", go.display()))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
