@@ -85,7 +85,25 @@ pub fn rewrite(path: &Path, text: &str, parsed: &GoFile) -> anyhow::Result<Strin
         done = *end;
     }
     out.push_str(text.get(done..).unwrap_or_default());
+    keep_imports_used(&mut out, text, &main.exits);
     Ok(out)
+}
+
+/// Replacing `os.Exit(...)` by a helper call may leave `os` imported and unused, which Go
+/// refuses. One `var _ = os.Exit` per replaced function, after the user's last line (so no
+/// line moves), keeps each import used.
+fn keep_imports_used(out: &mut String, text: &str, exits: &[source::ExitCall]) {
+    let mut used: Vec<&str> = exits.iter().filter_map(|e| text.get(e.start..e.end)).collect();
+    used.sort_unstable();
+    used.dedup();
+    if !used.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    for function in used {
+        out.push_str("var _ = ");
+        out.push_str(function);
+        out.push('\n');
+    }
 }
 
 #[cfg(test)]
