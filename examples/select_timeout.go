@@ -12,7 +12,7 @@ func replier(requests <-chan time.Duration, replies chan<- string) {
 		time.Sleep(delay)
 		select {
 		case replies <- fmt.Sprint("after ", delay):
-		case <-time.After(20 * time.Millisecond): // nobody is listening any more
+		case <-time.After(20 * time.Millisecond): // main has given up on this one
 		}
 	}
 }
@@ -21,14 +21,14 @@ func main() {
 	requests := make(chan time.Duration)
 	replies := make(chan string)
 	go replier(requests, replies)
-	for _, delay := range []time.Duration{time.Millisecond, 15 * time.Millisecond, 2 * time.Millisecond} {
+	for _, delay := range []time.Duration{time.Millisecond, 100 * time.Millisecond, 2 * time.Millisecond} {
 		requests <- delay
 		select {
 		case r := <-replies:
 			fmt.Println("reply", r)
-		case <-time.After(5 * time.Millisecond):
+		case <-time.After(40 * time.Millisecond):
 			fmt.Println("timeout")
-			time.Sleep(25 * time.Millisecond) // let the replier give up
+			time.Sleep(100 * time.Millisecond) // until the replier has given up too
 		}
 	}
 	close(requests)
