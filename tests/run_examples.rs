@@ -82,7 +82,7 @@ const EXAMPLES: &[(&str, &str, Check)] = &[
         let users: Vec<&str> = m.goroutines.iter().map(|g| g.name.as_str()).filter(|n| n.starts_with("main.") && !n.starts_with("main._gotrace")).collect();
         assert_eq!(users, ["main.main"]);
     }),
-    ("pingpong", "game over after 10 hits\n", |m| {
+    ("pingpong", "game over after 10 hits…", |m| {
         let main = m.main();
         let players = m.children("main.player", 2);
         let all = [main, players[0], players[1]];
@@ -98,6 +98,10 @@ const EXAMPLES: &[(&str, &str, Check)] = &[
         assert_eq!(m.between(&[main], &players, CHAN), 1, "serve");
         assert_eq!(m.between(&players, &players, CHAN), 31, "hits");
         assert_eq!(m.between(&players, &[main], CHAN), 1, "done");
+        // close(table) wakes every player waiting at the table: all, or all but the one
+        // that has just told main it made the last hit.
+        let woken = m.between(&[main], &players, &["close"]);
+        assert!((7..=8).contains(&woken), "{woken} players woken by close");
     }),
     ("sieve", "2\n3\n5\n7\n11\n13\n17\n19\n23\n29\n", |m| {
         let main = m.main();
@@ -127,14 +131,16 @@ const EXAMPLES: &[(&str, &str, Check)] = &[
         let main = m.main();
         let replier = m.children("main.replier", 1);
         assert_eq!(m.between(&[main], &replier, CHAN), 3, "requests");
+        assert_eq!(m.between(&[main], &replier, &["close"]), 1, "no more requests");
+        // main waits in a select; the replier sends from a select too.
         assert_eq!(m.between(&replier, &[main], CHAN), 2, "replies in time");
     }),
     ("prodcons", "consumed 45\n", |m| {
         let main = m.main();
         let producer = m.children("main.producer", 1);
         let consumer = m.children("main.consumer", 1);
-        assert!(m.between(&producer, &consumer, &["chan", "close"]) >= 1, "items reach the consumer");
-        assert!(m.between(&consumer, &producer, CHAN) >= 1, "room in the buffer wakes the producer");
+        // The producer fills the buffer and waits; each item the consumer takes lets it go on.
+        assert!(m.between(&producer, &consumer, CHAN) >= 3, "items reach the consumer");
         assert_eq!(m.between(&consumer, &[main], CHAN), 1, "the sum");
     }),
     ("mutex", "count: 20\n", |m| {
@@ -159,7 +165,8 @@ const EXAMPLES: &[(&str, &str, Check)] = &[
         let main = m.main();
         m.children("main.client", 3);
         m.children("net/http.Serve", 1);
-        m.children("main.main.func1", 1);
+        // func1 is the handler; func2 closes the channel once the clients are done.
+        m.children("main.main.func2", 1);
         assert!(!m.named("net/http.(*conn).serve").is_empty(), "connections are served on goroutines of their own");
         let clients = m.named("main.client");
         assert!(m.between(&clients, &[main], CHAN) >= 6, "each response size reaches main");
