@@ -95,13 +95,13 @@ const EXAMPLES: &[(&str, &str, Check)] = &[
     ("players", "32 hits; the last by player …", |m| {
         let main = m.main();
         let players = m.children("main.player", 8);
-        assert_eq!(m.between(&[main], &players, CHAN), 1, "serve");
         assert_eq!(m.between(&players, &players, CHAN), 31, "hits");
         assert_eq!(m.between(&players, &[main], CHAN), 1, "done");
-        // close(table) wakes every player waiting at the table: all, or all but the one
-        // that has just told main it made the last hit.
-        let woken = m.between(&[main], &players, &["close"]);
-        assert!((7..=8).contains(&woken), "{woken} players woken by close");
+        // The serve, then close(table) wakes every player waiting at the table: all, or all
+        // but the one that has just told main it made the last hit. Stock traces cannot tell
+        // a close from a send (the waker's stack starts at its caller), hence either kind.
+        let from_main = m.between(&[main], &players, &["chan", "close"]);
+        assert!((8..=9).contains(&from_main), "{from_main} messages from main to the players");
     }),
     ("sieve", "2\n3\n5\n7\n11\n13\n17\n19\n23\n29\n", |m| {
         let main = m.main();
@@ -130,8 +130,8 @@ const EXAMPLES: &[(&str, &str, Check)] = &[
     ("select_timeout", "reply after 1ms\ntimeout\nreply after 2ms\n", |m| {
         let main = m.main();
         let replier = m.children("main.replier", 1);
-        assert_eq!(m.between(&[main], &replier, CHAN), 3, "requests");
-        assert_eq!(m.between(&[main], &replier, &["close"]), 1, "no more requests");
+        // Three requests and the close that ends the replier's loop (see players on close).
+        assert_eq!(m.between(&[main], &replier, &["chan", "close"]), 4, "requests");
         // main waits in a select; the replier sends from a select too.
         assert_eq!(m.between(&replier, &[main], CHAN), 2, "replies in time");
     }),
