@@ -129,7 +129,7 @@ fn gotrace_go_names_the_toolchain() {
     let Some(go) = any_go() else { return };
     let dir = project(&[("main.go", "package main\nfunc main() {}\n")]);
     let out = gotrace(dir.path()).args(["run", "--trace-out", "t.out", "-o", "m.json", "main.go"]).env("GOTRACE_GO", &go).env("PATH", "").output().unwrap();
-    assert!(stderr(&out).starts_with(&format!("gotrace: using go1.")), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("gotrace: using go1."), "{}", stderr(&out));
     assert!(stderr(&out).contains(&format!(" at {}\n", go.display())), "{}", stderr(&out));
 }
 
@@ -229,4 +229,31 @@ fn build_makes_a_binary_that_traces_to_stderr_or_to_the_named_file() {
     let ran = std::process::Command::new(&prog).env("GOTRACE_TRACE_FILE", dir.path().join("env.out")).output().unwrap();
     assert!(ran.stderr.is_empty(), "{}", stderr(&ran));
     assert_go_reads(&go, &dir.path().join("env.out"));
+}
+
+#[test]
+fn ctrl_c_stops_the_program_and_keeps_its_trace() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let Some(go) = any_go() else { return };
+    let src = "package main\n\nimport (\n\t\"fmt\"\n\t\"time\"\n)\n\nfunc main() {\n\tfmt.Println(\"started\")\n\tfor {\n\t\ttime.Sleep(time.Millisecond)\n\t}\n}\n";
+    let dir = project(&[("main.go", src)]);
+    let mut child = gotrace(dir.path())
+        .arg("run")
+        .arg("--go")
+        .arg(&go)
+        .args(["--no-browser", "--trace-out", "trace.out", "-o", "model.json", "main.go"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert_eq!(line, "started\n");
+    // Only gotrace gets the signal (as with `kill -INT`); it passes it on to the program.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert!(stderr(&out).contains("gotrace: the program was interrupted"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_go_reads(&go, &dir.path().join("trace.out"));
 }

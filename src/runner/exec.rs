@@ -5,7 +5,7 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,13 +34,41 @@ pub struct Ended {
     pub interrupted: bool,
 }
 
-pub fn run(spec: Spec) -> anyhow::Result<Ended> {
+/// Ctrl-C and SIGTERM while gotrace works: counted instead of killing gotrace (which would
+/// leave its temporary files behind), for as long as this lives.
+pub struct Interrupts {
+    _catch: signals::Catch,
+}
+
+impl Interrupts {
+    pub fn catch() -> Interrupts {
+        Interrupts { _catch: signals::Catch::install() }
+    }
+
+    pub fn happened(&self) -> bool {
+        signals::count() > 0
+    }
+
+    /// From now on the next interrupt removes `work` and ends gotrace with `code`: the
+    /// viewer may serve until the user presses Ctrl-C.
+    pub fn exit_on_next(&self, work: PathBuf, code: i32) {
+        let seen = signals::count();
+        std::thread::spawn(move || loop {
+            if signals::count() > seen {
+                let _ = std::fs::remove_dir_all(&work);
+                std::process::exit(code);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        });
+    }
+}
+
+pub fn run(spec: Spec, _interrupts: &Interrupts) -> anyhow::Result<Ended> {
     let mut cmd = Command::new(spec.binary);
     cmd.args(spec.args).envs(spec.env);
     if let Some(file) = spec.stderr {
         cmd.stderr(Stdio::from(file));
     }
-    let _interrupts = signals::Catch::install();
     let child = cmd.spawn().with_context(|| format!("cannot start {}", spec.binary.display()))?;
     supervise(child, spec.timeout)
 }
@@ -49,17 +77,19 @@ pub fn run(spec: Spec) -> anyhow::Result<Ended> {
 fn supervise(mut child: Child, timeout: Option<Duration>) -> anyhow::Result<Ended> {
     let started = Instant::now();
     let mut stopping_since: Option<Instant> = None;
-    let (mut timed_out, mut interrupts_seen) = (false, 0);
+    let mut timed_out = false;
+    let mut interrupts_seen = signals::count();
+    let before = interrupts_seen;
     loop {
         if let Some(status) = child.try_wait().context("cannot wait for the program")? {
-            return Ok(Ended { status, timed_out, interrupted: interrupts_seen > 0 });
+            return Ok(Ended { status, timed_out, interrupted: interrupts_seen > before });
         }
         let interrupts = signals::count();
         if interrupts > interrupts_seen {
             // A terminal's Ctrl-C reaches the program too; forwarding covers `kill -INT gotrace`.
             interrupts_seen = interrupts;
             stopping_since.get_or_insert_with(Instant::now);
-            signals::interrupt(&mut child, interrupts > 1);
+            signals::interrupt(&mut child, interrupts > before + 1);
         }
         if !timed_out && timeout.is_some_and(|t| started.elapsed() >= t) {
             timed_out = true;

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 
 use crate::instrument::{self, Plan};
 use crate::toolchain::Go;
@@ -34,6 +34,7 @@ pub struct RunOptions {
 
 /// `gotrace run`: returns the exit code, the program's when it failed.
 pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
+    let interrupts = exec::Interrupts::catch();
     let (go, target) = prepare(opts.go.as_deref(), &opts.targets)?;
     let work = tempfile::Builder::new().prefix("gotrace-").tempdir().context("cannot create a temporary directory")?;
     let plan = plan(&target)?;
@@ -41,6 +42,9 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
     {
         let _step = Step::start(&format!("building {}", target.name));
         build::build(&go, &target, &plan, work.path(), &binary)?;
+    }
+    if interrupts.happened() {
+        bail!("interrupted");
     }
 
     let trace = work.path().join("trace.out");
@@ -51,7 +55,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
     } else {
         spec.env.push((instrument::TRACE_FILE_ENV, trace.clone().into_os_string()));
     }
-    let ended = exec::run(spec)?;
+    let ended = exec::run(spec, &interrupts)?;
     let program_code = report_end(&ended, opts.timeout);
 
     if let Some(keep) = &opts.trace_out {
@@ -61,6 +65,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
         eprintln!("gotrace: the program wrote no trace");
         return Ok(if program_code == 0 { 1 } else { program_code });
     }
+    interrupts.exit_on_next(work.path().to_path_buf(), program_code);
     match crate::view::view_trace(&trace, Some(&binary), &opts.view) {
         Ok(()) => Ok(program_code),
         // The program's failure matters more than a trace it cut short.
@@ -74,6 +79,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
 
 /// `gotrace build`: the instrumented binary at `output` (default: named like `go build` would).
 pub fn build(go: Option<&Path>, targets: &[OsString], output: Option<&Path>) -> anyhow::Result<()> {
+    let _interrupts = exec::Interrupts::catch();
     let (go, target) = prepare(go, targets)?;
     let work = tempfile::Builder::new().prefix("gotrace-").tempdir().context("cannot create a temporary directory")?;
     let plan = plan(&target)?;
