@@ -38,7 +38,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
     let (go, target) = prepare(opts.go.as_deref(), &opts.targets)?;
     let work = tempfile::Builder::new().prefix("gotrace-").tempdir().context("cannot create a temporary directory")?;
     let plan = plan(&target)?;
-    let binary = work.path().join(binary_name(&target.name));
+    let binary = cached_binary(&go, &target, &plan).unwrap_or_else(|| work.path().join(binary_name(&target.name)));
     {
         let _step = Step::start(&format!("building {}", target.name));
         build::build(&go, &target, &plan, work.path(), &binary)?;
@@ -108,6 +108,19 @@ fn plan(target: &Target) -> anyhow::Result<Plan> {
         eprintln!("gotrace: the program starts its own trace; reading it from the program's stderr, as the original gotrace did");
     }
     Ok(plan)
+}
+
+/// Where `gotrace run` keeps the binary of `target` between runs: `go build` relinks only when
+/// the existing binary is out of date, which a fresh temporary path would always be (linking is
+/// most of a warm build). `None` when there is no cache directory to use.
+fn cached_binary(go: &Go, target: &Target, plan: &Plan) -> Option<PathBuf> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let cache = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
+    let mut key = DefaultHasher::new();
+    (&go.path, &go.version, &target.dir, &target.build_args, std::mem::discriminant(plan)).hash(&mut key);
+    let dir = cache.join("gotrace").join("bin").join(format!("{:016x}", key.finish()));
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir.join(binary_name(&target.name)))
 }
 
 fn binary_name(name: &str) -> String {
