@@ -41,10 +41,12 @@ pub fn any_go() -> Option<PathBuf> {
     found
 }
 
-/// gotrace with an environment that never downloads toolchains or modules.
+/// gotrace with an environment that never downloads toolchains or modules, and that keeps
+/// the binaries of the tests' throwaway projects out of the user's cache.
 pub fn gotrace(dir: &Path) -> Command {
     let mut cmd = Command::new(GOTRACE);
     cmd.current_dir(dir).env("GOTOOLCHAIN", "local").env("GOPROXY", "off").env_remove("GOTRACE_GO").env_remove("GOFLAGS");
+    cmd.env("XDG_CACHE_HOME", std::env::temp_dir().join("gotrace-tests-cache"));
     cmd
 }
 
