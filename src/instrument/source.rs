@@ -113,6 +113,10 @@ fn imports(root: Node, src: &[u8]) -> Vec<(String, String)> {
 
 fn main_body(body: Node, src: &[u8], imports: &[(String, String)]) -> Option<MainBody> {
     let brace = body.child(0).filter(|b| b.kind() == "{")?;
+    // `log := log.New(...)` inside main makes `log.Fatal` a method call: leave those alone.
+    let declared = declared_names(body, src);
+    let imports: Vec<(String, String)> = imports.iter().filter(|(name, _)| !declared.contains(&name.as_str())).cloned().collect();
+    let imports = imports.as_slice();
     let mut exits = Vec::new();
     visit(body, &mut |node| {
         if let Some(exit) = exit_call(node, src, imports) {
@@ -133,6 +137,30 @@ fn exit_call(node: Node, src: &[u8], imports: &[(String, String)]) -> Option<Exi
     let path = imports.iter().find(|(name, _)| name == operand).map(|(_, path)| path.as_str())?;
     let (_, _, helper) = EXITS.iter().find(|(p, f, _)| *p == path && *f == field)?;
     Some(ExitCall { start: func.start_byte(), end: func.end_byte(), end_point: func.end_position(), helper })
+}
+
+/// Names declared anywhere under `root` (variables, constants, parameters), which may shadow
+/// an import. Scopes are not tracked: a name declared anywhere in main counts everywhere.
+fn declared_names<'s>(root: Node, src: &'s [u8]) -> Vec<&'s str> {
+    let mut names = Vec::new();
+    visit(root, &mut |node| {
+        let declares = match node.kind() {
+            "short_var_declaration" | "range_clause" | "assignment_statement" => node.child_by_field_name("left"),
+            "var_spec" | "const_spec" | "parameter_declaration" | "variadic_parameter_declaration" => Some(node),
+            _ => None,
+        };
+        let Some(declares) = declares else { return };
+        let mut cursor = declares.walk();
+        for child in declares.named_children(&mut cursor) {
+            if child.kind() == "identifier" {
+                names.push(text(child, src));
+            }
+        }
+        if declares.kind() == "identifier" {
+            names.push(text(declares, src));
+        }
+    });
+    names
 }
 
 /// Whether `package.function(` is called anywhere under `root`.

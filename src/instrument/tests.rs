@@ -85,6 +85,14 @@ fn calls_that_only_look_like_exits_stay() {
 }
 
 #[test]
+fn a_local_that_shadows_the_import_is_not_the_package() {
+    let text = "package main\nimport (\n\t\"log\"\n\t\"os\"\n)\nfunc main() {\n\tlog := log.New(os.Stderr, \"x: \", 0)\n\tlog.Fatal(\"bye\")\n\tos.Exit(1)\n}\n";
+    let out = instrumented(text);
+    assert!(out.contains("\tlog.Fatal(\"bye\")"), "{out}");
+    assert!(out.contains("_gotraceExit/*line /src/hello.go:9:9*/(1)"), "{out}");
+}
+
+#[test]
 fn a_program_that_traces_itself_is_left_alone() {
     let text = "package main\nimport (\n\t\"os\"\n\trt \"runtime/trace\"\n)\nfunc main() {\n\trt.Start(os.Stderr)\n\tdefer rt.Stop()\n}\n";
     assert!(matches!(plan(&one("/a/main.go", text)).unwrap(), Plan::OwnTrace));
