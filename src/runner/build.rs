@@ -8,6 +8,7 @@ use std::process::Stdio;
 
 use anyhow::{bail, Context};
 
+use super::progress::Step;
 use super::target::Target;
 use crate::instrument::{self, Plan};
 use crate::toolchain::Go;
@@ -28,7 +29,9 @@ pub fn build(go: &Go, target: &Target, plan: &Plan, work: &Path, binary: &Path) 
     if target.by_files {
         cmd.args(extra);
     }
+    let spinner = Step::start(&format!("building {}", target.name));
     let out = cmd.stdin(Stdio::null()).output().with_context(|| format!("cannot run {}", go.path.display()))?;
+    drop(spinner);
     eprint!("{}", String::from_utf8_lossy(&out.stdout));
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     if !out.status.success() {

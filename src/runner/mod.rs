@@ -39,10 +39,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
     let work = tempfile::Builder::new().prefix("gotrace-").tempdir().context("cannot create a temporary directory")?;
     let plan = plan(&target)?;
     let binary = cached_binary(&go, &target, &plan).unwrap_or_else(|| work.path().join(binary_name(&target.name)));
-    {
-        let _step = Step::start(&format!("building {}", target.name));
-        build::build(&go, &target, &plan, work.path(), &binary)?;
-    }
+    build::build(&go, &target, &plan, work.path(), &binary)?;
     if interrupts.happened() {
         bail!("interrupted");
     }
@@ -73,6 +70,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
             eprintln!("gotrace: {}", e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": "));
             Ok(program_code)
         }
+        Err(e) if opts.trace_out.is_none() => Err(e.context("cannot show the trace (keep it with --trace-out FILE)")),
         Err(e) => Err(e),
     }
 }
@@ -85,9 +83,7 @@ pub fn build(go: Option<&Path>, targets: &[OsString], output: Option<&Path>) -> 
     let plan = plan(&target)?;
     let output = output.map_or_else(|| PathBuf::from(binary_name(&target.name)), Path::to_path_buf);
     let output = std::path::absolute(&output).with_context(|| format!("bad path {}", output.display()))?;
-    let _step = Step::start(&format!("building {}", target.name));
     build::build(&go, &target, &plan, work.path(), &output)?;
-    drop(_step);
     if !matches!(plan, Plan::OwnTrace) {
         eprintln!("gotrace: built {}; it writes its trace to stderr: {} 2> trace.out && gotrace trace.out {0}", output.display(), output.display());
     }
@@ -102,8 +98,10 @@ fn prepare(go: Option<&Path>, targets: &[OsString]) -> anyhow::Result<(Go, Targe
 }
 
 fn plan(target: &Target) -> anyhow::Result<Plan> {
-    let _step = Step::start("instrumenting");
-    let plan = instrument::plan(&target.files)?;
+    let plan = {
+        let _step = Step::start("instrumenting");
+        instrument::plan(&target.files)?
+    };
     if matches!(plan, Plan::OwnTrace) {
         eprintln!("gotrace: the program starts its own trace; reading it from the program's stderr, as the original gotrace did");
     }
