@@ -190,9 +190,23 @@ fn a_package_inside_a_module_builds_with_the_module() {
     let out = run(&go, dir.path(), &["./cmd/x"]);
     assert_eq!(stdout(&out), "hello from the module 42\n", "{}", stderr(&out));
     assert_go_reads(&go, &dir.path().join("trace.out"));
-    // A package directory works as well, from inside it.
+    // A package directory works as well, from inside it or as a plain relative path.
     let out = run(&go, &dir.path().join("cmd/x"), &["."]);
     assert_eq!(stdout(&out), "hello from the module 42\n", "{}", stderr(&out));
+    let out = run(&go, &dir.path().join("cmd"), &["x"]);
+    assert_eq!(stdout(&out), "hello from the module 42\n", "{}", stderr(&out));
+    // Several .go files of the package, named one by one.
+    let out = run(&go, &dir.path().join("cmd/x"), &["main.go", "more.go"]);
+    assert_eq!(stdout(&out), "hello from the module 42\n", "{}", stderr(&out));
+}
+
+#[test]
+fn a_directory_outside_any_module_builds_from_its_files() {
+    let Some(go) = any_go() else { return };
+    let dir = project(&[("prog/main.go", "package main\n\nfunc main() {\n\tprintln(\"dir\", helper())\n}\n"), ("prog/helper.go", "package main\n\nfunc helper() int { return 7 }\n"), ("prog/main_test.go", "package main\n")]);
+    let out = run(&go, dir.path(), &["prog"]);
+    assert!(stderr(&out).contains("\ndir 7\n"), "{}", stderr(&out));
+    assert_go_reads(&go, &dir.path().join("trace.out"));
 }
 
 #[test]

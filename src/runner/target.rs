@@ -55,11 +55,31 @@ fn from_files(args: &[OsString]) -> anyhow::Result<Target> {
     Ok(Target { dir, files, build_args, by_files: true, name })
 }
 
+/// The non-test `.go` files of `dir`, sorted as Go sorts them.
+fn go_files_in(dir: &Path) -> anyhow::Result<Vec<OsString>> {
+    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.with_context(|| format!("cannot read {}", dir.display()))?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.ends_with(".go") && !name.ends_with("_test.go") && !name.starts_with(['.', '_']) {
+            files.push(path.into_os_string());
+        }
+    }
+    if files.is_empty() {
+        bail!("no .go files in {}", dir.display());
+    }
+    files.sort();
+    Ok(files)
+}
+
 /// The parts of `go list -json` gotrace reads.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Listed {
+    #[serde(default)]
     dir: PathBuf,
+    #[serde(default)]
     name: String,
     #[serde(default)]
     go_files: Vec<String>,
@@ -75,8 +95,20 @@ struct ListError {
 }
 
 fn from_package(go: &Go, package: &OsString) -> anyhow::Result<Target> {
+    // `gotrace run examples` means the directory, which Go would take for an import path.
+    let as_dir = Path::new(package);
+    let package = if as_dir.is_dir() && as_dir.is_relative() && !package.to_string_lossy().starts_with('.') {
+        Path::new(".").join(as_dir).into_os_string()
+    } else {
+        package.clone()
+    };
+    let package = &package;
     let out = go.command().args(["list", "-e", "-json", "--"]).arg(package).output().context("cannot run go list")?;
     if !out.status.success() {
+        // A directory outside any module: Go cannot build it as a package, but as its files.
+        if as_dir.is_dir() {
+            return from_files(&go_files_in(as_dir)?);
+        }
         bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
     }
     let listed: Listed = serde_json::from_slice(&out.stdout).context("cannot read the answer of go list")?;
