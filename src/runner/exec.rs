@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::instrument::TRACE_FILE_ENV;
+
 /// How long a program has to end after SIGINT before it is killed.
 const GRACE: Duration = Duration::from_secs(3);
 /// How often the child is checked; short, since it adds to every run's wall time.
@@ -19,8 +21,8 @@ const POLL: Duration = Duration::from_millis(2);
 pub struct Spec<'a> {
     pub binary: &'a Path,
     pub args: &'a [OsString],
-    /// Extra environment (the trace file's path).
-    pub env: Vec<(&'static str, OsString)>,
+    /// Where the inserted code writes the trace; `None`: to the program's stderr.
+    pub trace_file: Option<&'a Path>,
     /// Where the program's stderr goes instead of the user's (the trace, in stderr mode).
     pub stderr: Option<File>,
     pub timeout: Option<Duration>,
@@ -65,7 +67,11 @@ impl Interrupts {
 
 pub fn run(spec: Spec, _interrupts: &Interrupts) -> anyhow::Result<Ended> {
     let mut cmd = Command::new(spec.binary);
-    cmd.args(spec.args).envs(spec.env);
+    cmd.args(spec.args);
+    match spec.trace_file {
+        Some(path) => cmd.env(TRACE_FILE_ENV, path),
+        None => cmd.env_remove(TRACE_FILE_ENV),
+    };
     if let Some(file) = spec.stderr {
         cmd.stderr(Stdio::from(file));
     }

@@ -46,13 +46,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
 
     let trace = work.path().join("trace.out");
     let trace_on_stderr = opts.trace_stderr || matches!(plan, Plan::OwnTrace);
-    let mut spec = exec::Spec { binary: &binary, args: &opts.args, env: Vec::new(), stderr: None, timeout: opts.timeout };
-    if trace_on_stderr {
-        spec.stderr = Some(File::create(&trace).with_context(|| format!("cannot create {}", trace.display()))?);
-    } else {
-        spec.env.push((instrument::TRACE_FILE_ENV, trace.clone().into_os_string()));
-    }
-    let ended = exec::run(spec, &interrupts)?;
+    let ended = run_program(opts, &binary, &trace, trace_on_stderr, &interrupts)?;
     let program_code = report_end(&ended, opts.timeout);
 
     if let Some(keep) = &opts.trace_out {
@@ -63,7 +57,23 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
         return Ok(if program_code == 0 { 1 } else { program_code });
     }
     interrupts.exit_on_next(work.path().to_path_buf(), program_code);
-    match crate::view::view_trace(&trace, Some(&binary), &opts.view) {
+    show(opts, &trace, &binary, program_code)
+}
+
+/// Runs the built program with its trace going to `trace`, directly or through its stderr.
+fn run_program(opts: &RunOptions, binary: &Path, trace: &Path, trace_on_stderr: bool, interrupts: &exec::Interrupts) -> anyhow::Result<exec::Ended> {
+    let mut spec = exec::Spec { binary, args: &opts.args, trace_file: None, stderr: None, timeout: opts.timeout };
+    if trace_on_stderr {
+        spec.stderr = Some(File::create(trace).with_context(|| format!("cannot create {}", trace.display()))?);
+    } else {
+        spec.trace_file = Some(trace);
+    }
+    exec::run(spec, interrupts)
+}
+
+/// Hands the trace to the viewer; the program's failure, if any, decides the exit code.
+fn show(opts: &RunOptions, trace: &Path, binary: &Path, program_code: i32) -> anyhow::Result<i32> {
+    match crate::view::view_trace(trace, Some(binary), &opts.view) {
         Ok(()) => Ok(program_code),
         // The program's failure matters more than a trace it cut short.
         Err(e) if program_code != 0 => {
@@ -85,7 +95,8 @@ pub fn build(go: Option<&Path>, targets: &[OsString], output: Option<&Path>) -> 
     let output = std::path::absolute(&output).with_context(|| format!("bad path {}", output.display()))?;
     build::build(&go, &target, &plan, work.path(), &output)?;
     if !matches!(plan, Plan::OwnTrace) {
-        eprintln!("gotrace: built {}; it writes its trace to stderr: {} 2> trace.out && gotrace trace.out {0}", output.display(), output.display());
+        let bin = output.display();
+        eprintln!("gotrace: built {bin}; run it as `GOTRACE_TRACE_FILE=trace.out {bin}` (or `{bin} 2> trace.out`, as the original did), then `gotrace trace.out {bin}`");
     }
     Ok(())
 }
