@@ -210,6 +210,16 @@ fn a_directory_outside_any_module_builds_from_its_files() {
 }
 
 #[test]
+fn a_program_that_dies_before_main_says_so_and_passes_its_status_on() {
+    let Some(go) = any_go() else { return };
+    let src = "package main\n\nimport \"os\"\n\nfunc init() {\n\tos.Exit(4)\n}\n\nfunc main() {}\n";
+    let dir = project(&[("main.go", src)]);
+    let out = run(&go, dir.path(), &["main.go"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stderr(&out).ends_with("gotrace: the program exited with status 4\ngotrace: the program wrote no trace\n"), "{}", stderr(&out));
+}
+
+#[test]
 fn a_program_that_traces_itself_is_read_from_its_stderr() {
     let Some(go) = any_go() else { return };
     let src = "package main\n\nimport (\n\t\"os\"\n\t\"runtime/trace\"\n)\n\nfunc main() {\n\ttrace.Start(os.Stderr)\n\tdefer trace.Stop()\n\tch := make(chan int)\n\tgo func() { ch <- 1 }()\n\t<-ch\n}\n";

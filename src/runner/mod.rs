@@ -49,12 +49,12 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
     let ended = run_program(opts, &binary, &trace, trace_on_stderr, &interrupts)?;
     let program_code = report_end(&ended, opts.timeout);
 
-    if let Some(keep) = &opts.trace_out {
-        std::fs::copy(&trace, keep).with_context(|| format!("cannot write {}", keep.display()))?;
-    }
     if std::fs::metadata(&trace).map(|m| m.len()).unwrap_or(0) == 0 {
         eprintln!("gotrace: the program wrote no trace");
         return Ok(if program_code == 0 { 1 } else { program_code });
+    }
+    if let Some(keep) = &opts.trace_out {
+        std::fs::copy(&trace, keep).with_context(|| format!("cannot write {}", keep.display()))?;
     }
     interrupts.exit_on_next(work.path().to_path_buf(), program_code);
     show(opts, &trace, &binary, program_code)
