@@ -33,16 +33,46 @@ pub enum Command {
     },
     /// Instrument, build and run a Go program, then show its trace.
     Run {
+        /// A .go file, several .go files of one directory, a package directory or ./cmd/x.
         #[arg(required = true)]
         target: Vec<OsString>,
+        /// Arguments for the program.
+        #[arg(last = true, value_name = "ARGS")]
+        args: Vec<OsString>,
+        #[command(flatten)]
+        go: GoArgs,
+        /// Stop the program after DURATION (e.g. 5s, 1m) and show what was traced.
+        #[arg(long, value_name = "DURATION", value_parser = crate::runner::parse_duration)]
+        timeout: Option<std::time::Duration>,
+        /// Also keep the raw trace in FILE.
+        #[arg(long, value_name = "FILE")]
+        trace_out: Option<PathBuf>,
+        /// Take the trace from the program's stderr, as the 2016 original did.
+        #[arg(long)]
+        trace_stderr: bool,
+        #[command(flatten)]
+        show: ShowArgs,
     },
-    /// Build an instrumented binary without running it.
+    /// Build an instrumented binary without running it (it writes its trace to stderr).
     Build {
         #[arg(required = true)]
         target: Vec<OsString>,
+        /// Where to write the binary (default: named like `go build` names it).
+        #[arg(short = 'o', value_name = "BINARY")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        go: GoArgs,
     },
     /// Make a Go runtime whose tracer records every channel operation.
     SetupRuntime,
+}
+
+/// Which Go builds the program.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct GoArgs {
+    /// The go command to use (default: $GOTRACE_GO, then `go` on PATH).
+    #[arg(long = "go", value_name = "PATH")]
+    pub go: Option<PathBuf>,
 }
 
 /// How to show a model: shared by `view` and `run`.
@@ -99,12 +129,22 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Inspect { trace, binary, json } => crate::inspect::run(&trace, binary.as_deref(), json),
-        Command::View { trace: Some(trace), binary, show } => crate::view::view_trace(&trace, binary.as_deref(), &show.options()),
+        Command::Inspect { trace, binary, json } => crate::inspect::run(&trace, binary.as_deref(), json).map(|()| 0),
+        Command::View { trace: Some(trace), binary, show } => crate::view::view_trace(&trace, binary.as_deref(), &show.options()).map(|()| 0),
+        Command::Run { target, args, go, timeout, trace_out, trace_stderr, show } => crate::runner::run(&crate::runner::RunOptions {
+            targets: target,
+            args,
+            go: go.go,
+            timeout,
+            trace_out,
+            trace_stderr,
+            view: show.options(),
+        }),
+        Command::Build { target, output, go } => crate::runner::build(go.go.as_deref(), &target, output.as_deref()).map(|()| 0),
         other => Err(anyhow::anyhow!("`gotrace {}` is not available in this build yet", name_of(&other))),
     };
     match result {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("gotrace: {}", one_line(&e));
             1

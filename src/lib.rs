@@ -7,3 +7,6 @@ pub mod inspect;
 pub mod model;
 pub mod trace;
 pub mod view;
+pub mod instrument;
+pub mod runner;
+pub mod toolchain;

@@ -1,0 +1,66 @@
+//! `go build` of the instrumented program. The user's files are never written: Go's `-overlay`
+//! swaps in the rewritten copy of main's file and adds the helper file, for lone files and
+//! modules alike, so the module is not copied and Go's messages name the user's paths.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::{bail, Context};
+
+use super::progress::Step;
+use super::target::Target;
+use crate::instrument::{self, Plan};
+use crate::toolchain::Go;
+
+/// Writes the overlay into `work` and builds `target` as `plan` says into `binary`.
+/// Go's own messages are passed on to stderr; a failed build is an error.
+pub fn build(go: &Go, target: &Target, plan: &Plan, work: &Path, binary: &Path) -> anyhow::Result<()> {
+    let mut cmd = go.command();
+    cmd.arg("build").arg("-o").arg(binary);
+    let mut extra = None;
+    if let Plan::Instrument { file, source } = plan {
+        let helper = helper_path(&target.dir);
+        let overlay = write_overlay(work, &[(file.clone(), source.as_str()), (helper.clone(), instrument::HELPER_SOURCE)])?;
+        cmd.arg("-overlay").arg(overlay);
+        extra = Some(helper);
+    }
+    cmd.arg("--").args(&target.build_args);
+    if target.by_files {
+        cmd.args(extra);
+    }
+    let spinner = Step::start(&format!("building {}", target.name));
+    let out = cmd.stdin(Stdio::null()).output().with_context(|| format!("cannot run {}", go.path.display()))?;
+    drop(spinner);
+    eprint!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    if !out.status.success() {
+        bail!("go build failed");
+    }
+    Ok(())
+}
+
+/// A file name in `dir` that does not exist yet, so the overlay adds rather than replaces.
+fn helper_path(dir: &Path) -> PathBuf {
+    let mut path = dir.join("zz_gotrace.go");
+    let mut n = 1;
+    while path.exists() {
+        path = dir.join(format!("zz_gotrace{n}.go"));
+        n += 1;
+    }
+    path
+}
+
+/// Go's overlay file: {"Replace": {user path: path of the replacement in `work`}}.
+fn write_overlay(work: &Path, files: &[(PathBuf, &str)]) -> anyhow::Result<PathBuf> {
+    let mut replace = BTreeMap::new();
+    for (i, (path, text)) in files.iter().enumerate() {
+        let copy = work.join(format!("{i}_{}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
+        std::fs::write(&copy, text).with_context(|| format!("cannot write {}", copy.display()))?;
+        replace.insert(path.clone(), copy);
+    }
+    let overlay = work.join("overlay.json");
+    let json = serde_json::json!({ "Replace": replace });
+    std::fs::write(&overlay, json.to_string()).with_context(|| format!("cannot write {}", overlay.display()))?;
+    Ok(overlay)
+}

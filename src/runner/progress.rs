@@ -1,0 +1,32 @@
+//! Spinners for gotrace's own steps, on stderr and only when stderr is a terminal (CI logs
+//! and pipes stay clean). Nothing spins while the program runs: the terminal is the program's.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub struct Step(Option<ProgressBar>);
+
+impl Step {
+    pub fn start(message: &str) -> Step {
+        if !std::io::stderr().is_terminal() {
+            return Step(None);
+        }
+        let bar = ProgressBar::new_spinner();
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
+            bar.set_style(style);
+        }
+        bar.set_message(message.to_owned());
+        bar.enable_steady_tick(Duration::from_millis(100));
+        Step(Some(bar))
+    }
+}
+
+impl Drop for Step {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
