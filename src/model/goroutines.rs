@@ -137,11 +137,13 @@ fn display_root(root: Option<&str>) -> String {
     }
 }
 
-/// Mirrors Go's `internal/trace.IsSystemGoroutine`, plus the tracer's own goroutine.
+/// Mirrors Go's `internal/trace.IsSystemGoroutine`, plus the tracer's own goroutine and the
+/// ones that gotrace's instrumentation starts (its helpers are all named `main._gotrace…`).
 fn is_system(entry_fn: &str) -> bool {
     entry_fn.is_empty()
         || (entry_fn != "runtime.main" && entry_fn.starts_with("runtime."))
         || entry_fn.starts_with("runtime/trace.")
+        || entry_fn.starts_with("main._gotrace")
 }
 
 #[cfg(test)]
@@ -164,6 +166,7 @@ mod tests {
     fn system_goroutines_are_those_of_the_runtime() {
         assert!(is_system("runtime.bgsweep"));
         assert!(is_system("runtime/trace.Start.func1"));
+        assert!(is_system("main._gotraceOnSignal.func1"));
         assert!(!is_system("runtime.main"));
         assert!(!is_system("main.worker"));
     }

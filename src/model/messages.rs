@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::segments::{Current, State};
-use crate::trace::{Event, GoId, Tables};
+use crate::trace::{Event, Frame, GoId, StrId, Tables};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -45,6 +45,7 @@ struct Half {
 pub struct Matcher {
     inferred: Vec<Message>,
     exact: Vec<Message>,
+    runtime_source: RuntimeSource,
     sends: HashMap<(u64, u64), Half>,
     recvs: HashMap<(u64, u64), Half>,
     unattributed: u64,
@@ -60,20 +61,28 @@ enum Direction {
     Closed,
 }
 
-fn stack_calls(tables: &Tables, ev: &Event, func: &str) -> bool {
-    tables.stack(ev.stack).iter().any(|f| tables.str(f.func).starts_with(func))
+/// Reads the runtime's own source to tell what `runtime.selectgo` did at a line of a
+/// waker's stack: it hands a value over by calling `send(…)` or `recv(…)`, one line each, and
+/// the trace keeps no frame below it. Files are read once; a missing file tells nothing.
+#[derive(Default)]
+struct RuntimeSource {
+    files: HashMap<StrId, Option<Vec<String>>>,
 }
 
-/// In stock traces the unblocker's stack is the only sign of what it did to the channel.
-fn unblocker_direction(tables: &Tables, ev: &Event) -> Option<Direction> {
-    if stack_calls(tables, ev, "runtime.closechan") {
-        Some(Direction::Closed)
-    } else if stack_calls(tables, ev, "runtime.chansend") || stack_calls(tables, ev, "runtime.selectsend") {
-        Some(Direction::ToBlocked)
-    } else if stack_calls(tables, ev, "runtime.chanrecv") || stack_calls(tables, ev, "runtime.selectrecv") {
-        Some(Direction::FromBlocked)
-    } else {
-        None
+impl RuntimeSource {
+    fn select_call(&mut self, tables: &Tables, frame: &Frame) -> Option<Direction> {
+        let lines = self
+            .files
+            .entry(frame.file)
+            .or_insert_with(|| std::fs::read_to_string(tables.str(frame.file)).ok().map(|t| t.lines().map(str::to_string).collect()));
+        let line = lines.as_ref()?.get((frame.line as usize).checked_sub(1)?)?.trim_start();
+        if line.starts_with("send(") {
+            Some(Direction::ToBlocked)
+        } else if line.starts_with("recv(") {
+            Some(Direction::FromBlocked)
+        } else {
+            None
+        }
     }
 }
 
@@ -82,12 +91,12 @@ impl Matcher {
     pub fn unblocked(&mut self, tables: &Tables, ev: &Event, target: GoId, blocked: Option<Current<'_>>) {
         let Some(blocked) = blocked.filter(|b| b.state == State::Blocked) else { return };
         let (kind, direction) = match blocked.reason.unwrap_or("") {
-            "chan receive" => match unblocker_direction(tables, ev) {
+            "chan receive" => match self.unblocker_direction(tables, ev) {
                 Some(Direction::Closed) => (MessageKind::Close, Some(Direction::Closed)),
                 _ => (MessageKind::Chan, Some(Direction::ToBlocked)),
             },
             "chan send" => (MessageKind::Chan, Some(Direction::FromBlocked)),
-            "select" => (MessageKind::Select, unblocker_direction(tables, ev)),
+            "select" => (MessageKind::Select, self.unblocker_direction(tables, ev)),
             "sync" | "sync.(*Cond).Wait" => (MessageKind::Sync, Some(Direction::ToBlocked)),
             _ => return,
         };
@@ -104,6 +113,22 @@ impl Matcher {
             }
         };
         self.inferred.push(Message { from, to, send_ns, recv_ns: ev.ts, kind, channel: None, value: None });
+    }
+
+    /// In stock traces the waker's stack is the only sign of what it did to the channel:
+    /// the innermost channel operation on it decides.
+    fn unblocker_direction(&mut self, tables: &Tables, ev: &Event) -> Option<Direction> {
+        for frame in tables.stack(ev.stack) {
+            let direction = match tables.str(frame.func) {
+                "runtime.closechan" => Some(Direction::Closed),
+                "runtime.chansend" | "runtime.chansend1" | "runtime.selectnbsend" | "runtime.send" => Some(Direction::ToBlocked),
+                "runtime.chanrecv" | "runtime.chanrecv1" | "runtime.chanrecv2" | "runtime.selectnbrecv" | "runtime.recv" => Some(Direction::FromBlocked),
+                "runtime.selectgo" => self.runtime_source.select_call(tables, frame),
+                _ => continue,
+            };
+            return direction;
+        }
+        None
     }
 
     pub fn exact_send(&mut self, ev: &Event, chan: u64, op: u64, value: u64) {
@@ -202,6 +227,29 @@ mod tests {
         m.unblocked(&tables, &unknown, 9, blocked("select", 150));
         let (msgs, _, unattributed) = m.finish(&|_| true);
         assert_eq!((msgs[0].from, msgs[0].to, msgs[0].kind), (9, 7, MessageKind::Select));
+        assert_eq!(unattributed, 1);
+    }
+
+    #[test]
+    fn a_select_in_the_waker_is_read_from_the_runtime_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let select_go = dir.path().join("select.go");
+        std::fs::write(&select_go, "func selectgo() {\n\trecv(c, sg, cas.elem, nil, 2)\n\tsend(c, sg, cas.elem, nil, 2)\n}\n").unwrap();
+        let mut tables = Tables::default();
+        let func = tables.intern_str("runtime.selectgo");
+        let file = tables.intern_str(select_go.to_str().unwrap());
+        let mut waker = |line| {
+            let stack = tables.intern_stack(&[Frame { pc: 1, func, file, line }]);
+            Event { ts: 100, g: 7, p: 0, stack, kind: EventKind::GoUnblock { goroutine: 9 } }
+        };
+        let (sent, received, other) = (waker(3), waker(2), waker(4));
+        let mut m = Matcher::default();
+        m.unblocked(&tables, &sent, 9, blocked("select", 10));
+        m.unblocked(&tables, &received, 9, blocked("select", 20));
+        m.unblocked(&tables, &other, 9, blocked("select", 30));
+        let (msgs, _, unattributed) = m.finish(&|_| true);
+        let got: Vec<_> = msgs.iter().map(|m| (m.from, m.to)).collect();
+        assert_eq!(got, vec![(9, 7), (7, 9)]);
         assert_eq!(unattributed, 1);
     }
 
