@@ -1,25 +1,126 @@
-//! STUB: replaced by the real reader.
+//! The old trace format (Go 1.5–1.21): a header, then batches of events, one batch per
+//! flushed per-P buffer, plus string and stack tables interleaved with them.
+//!
+//! `new` runs one indexing pass ([`batches`]) that records where each P's batches are and
+//! fills [`Tables`] with every stack; `next_event` then merges the P streams lazily
+//! ([`order`]) and translates each event ([`convert`]). Memory stays at the batch index,
+//! the tables and one decoded event per P.
+//!
+//! P ids: events carry the P whose buffer they were written to. The runtime's global
+//! buffer (used without a P) is P -1. Go's tool moves timer unblocks, network unblocks and
+//! syscall exits to fake Ps afterwards; we keep the real P, since the goroutine ids on the
+//! events already say who did what.
 
-use super::error::{Result, TraceError};
-use super::event::Event;
+mod batches;
+mod convert;
+mod events;
+mod ids;
+mod order;
+
+use std::collections::HashMap;
+
+use self::batches::Index;
+use self::convert::{Converter, Ctx};
+use self::ids::IdMap;
+use self::order::{Merged, Merger};
+use super::error::Result;
+use super::event::{Event, StackId, StrId};
 use super::tables::Tables;
 
 pub struct Reader<'a> {
-    _data: &'a [u8],
+    minor: u32,
+    merger: Merger<'a>,
+    converter: Converter,
+    strings: HashMap<u64, StrId>,
+    stacks: IdMap<StackId>,
+    start_pcs: HashMap<u64, StackId>,
+    clock: Clock,
+    finished: bool,
     warnings: Vec<String>,
 }
 
+/// Ticks → nanoseconds since the first event, never going backwards.
+struct Clock {
+    freq: u64,
+    base: Option<u64>,
+    last_ns: u64,
+    /// Events whose ticks were earlier than the event before them in the merged order.
+    backwards: u64,
+}
+
+impl Clock {
+    fn ns(&mut self, ticks: u64) -> u64 {
+        let base = *self.base.get_or_insert(ticks);
+        let ns = u128::from(ticks.saturating_sub(base)) * 1_000_000_000 / u128::from(self.freq);
+        let ns = u64::try_from(ns).unwrap_or(u64::MAX);
+        if ns < self.last_ns || ticks < base {
+            self.backwards += 1;
+            return self.last_ns;
+        }
+        self.last_ns = ns;
+        ns
+    }
+}
+
 impl<'a> Reader<'a> {
-    pub fn new(data: &'a [u8], _minor: u32, _tables: &mut Tables) -> Result<Self> {
-        Err(TraceError::malformed(super::HEADER_LEN, "a reader for this format (not written yet)"))
-            .map(|()| Reader { _data: data, warnings: Vec::new() })
+    pub fn new(data: &'a [u8], minor: u32, tables: &mut Tables) -> Result<Self> {
+        let index = Index::build(data, minor, tables)?;
+        Ok(Reader {
+            minor,
+            merger: Merger::new(data, minor, index.procs),
+            converter: Converter::new(minor, tables),
+            strings: index.strings,
+            stacks: index.stacks,
+            start_pcs: index.start_pcs,
+            clock: Clock { freq: index.freq, base: None, last_ns: 0, backwards: 0 },
+            finished: false,
+            warnings: Vec::new(),
+        })
     }
 
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
 
-    pub fn next_event(&mut self, _tables: &mut Tables) -> Result<Option<Event>> {
-        Ok(None)
+    pub fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
+        loop {
+            if let Some(ev) = self.converter.extra.pop_front() {
+                return Ok(Some(ev));
+            }
+            if self.finished {
+                return Ok(None);
+            }
+            let Some(m) = self.merger.next()? else {
+                self.finish();
+                continue;
+            };
+            let ctx = self.context(&m);
+            let strings = &self.strings;
+            let str = |id: u64| strings.get(&id).copied().unwrap_or_default();
+            if let Some(ev) = self.converter.convert(&m, ctx, str, tables) {
+                return Ok(Some(ev));
+            }
+        }
+    }
+
+    fn context(&mut self, m: &Merged<'_>) -> Ctx {
+        let ev = &m.ev;
+        let start_stack = match (ev.typ, self.minor < 7) {
+            (events::GO_CREATE, true) => self.start_pcs.get(&ev.args[1].wrapping_add(1)).copied().unwrap_or_default(),
+            (events::GO_CREATE, false) => self.stacks.get(ev.args[1]),
+            _ => StackId::NONE,
+        };
+        Ctx { ts: self.clock.ns(ev.ticks), stack: self.stacks.get(ev.stack), start_stack }
+    }
+
+    fn finish(&mut self) {
+        self.finished = true;
+        self.converter.end_dump(self.clock.last_ns);
+        if self.clock.backwards > 0 {
+            self.warnings.push(format!(
+                "time stamps out of order: {} events have earlier CPU ticks than the event before them in sequence order; their times were raised to keep time monotonic",
+                self.clock.backwards
+            ));
+        }
     }
 }
