@@ -329,7 +329,7 @@ mod tests {
     #[test]
     fn reads_inline_and_sized_events() {
         // GoCreate 1.21 with 4 args is length-prefixed: type | 3<<6, len, ts, g, stk, stk.
-        let data = [GO_CREATE | 3 << 6, 4, 10, 7, 2, 3, GO_END | 0 << 6, 5];
+        let data = [GO_CREATE | 3 << 6, 4, 10, 7, 2, 3, GO_END, 5];
         let mut c = Cursor::new(&data, 100);
         let raw = read(&mut c, 21).unwrap();
         assert_eq!((raw.typ, raw.args(), raw.off), (GO_CREATE, &[10, 7, 2, 3][..], 100));
