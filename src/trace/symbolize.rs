@@ -1,9 +1,11 @@
 //! Resolves the bare PCs of Go 1.5/1.6 traces against the traced program's binary.
 //!
-//! `addr2line`'s loader reads ELF, Mach-O and PE files (through the `object` crate),
-//! including compressed DWARF sections and Mach-O dSYM bundles. Function, file and line come
-//! from DWARF, innermost inlined function first, which is how Go's tracer names a frame.
-//! A binary linked with `-w` has no DWARF: then the symbol table still names the function.
+//! The `object` crate reads ELF, Mach-O and PE files; DWARF sections are decompressed
+//! (ELF `SHF_COMPRESSED` and `.zdebug_*`, Mach-O `__zdebug_*`, and the `.zdebug_*` sections
+//! Go's linker writes into PE files, which `object` leaves compressed) and handed to
+//! `addr2line`. Function, file and line come from DWARF, innermost inlined function first,
+//! which is how Go's tracer names a frame. A binary linked with `-w` has no DWARF: then the
+//! symbol table still names the function (the one the code was inlined into).
 //!
 //! PC convention: old traces record return addresses (the instruction after the call), and
 //! the gotrace reader stores a created goroutine's start PC plus one, as Go's parser does.
@@ -11,7 +13,12 @@
 //! store `return address - 1` themselves; `resolve(pc + 1)` of such a PC gives what the trace
 //! recorded for it.
 
+use std::borrow::Cow;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use object::{Object, ObjectSection, ObjectSymbol};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SymbolizeError {
@@ -19,33 +26,86 @@ pub enum SymbolizeError {
     Unreadable { path: PathBuf, detail: String },
 }
 
+type Dwarf = gimli::EndianRcSlice<gimli::RunTimeEndian>;
+
 pub struct Resolver {
-    loader: addr2line::Loader,
+    dwarf: addr2line::Context<Dwarf>,
+    /// Function symbols by start address.
+    symbols: Vec<(u64, String)>,
 }
 
 impl Resolver {
     pub fn open(path: &Path) -> Result<Resolver, SymbolizeError> {
-        let loader = addr2line::Loader::new(path)
-            .map_err(|e| SymbolizeError::Unreadable { path: path.into(), detail: e.to_string() })?;
-        Ok(Resolver { loader })
+        let fail = |detail: String| SymbolizeError::Unreadable { path: path.into(), detail };
+        let data = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+        let file = object::File::parse(&*data).map_err(|e| fail(e.to_string()))?;
+        let endian = if file.is_little_endian() { gimli::RunTimeEndian::Little } else { gimli::RunTimeEndian::Big };
+        let sections = gimli::Dwarf::load(|id| -> Result<Dwarf, String> {
+            let bytes = dwarf_section(&file, id.name())?;
+            Ok(gimli::EndianRcSlice::new(Rc::from(bytes.into_owned().into_boxed_slice()), endian))
+        })
+        .map_err(fail)?;
+        let dwarf = addr2line::Context::from_dwarf(sections).map_err(|e| fail(format!("DWARF: {e}")))?;
+        let mut symbols: Vec<(u64, String)> = file
+            .symbols()
+            .filter(|s| s.kind() == object::SymbolKind::Text && s.address() != 0)
+            .filter_map(|s| Some((s.address(), s.name().ok()?.to_string())))
+            .collect();
+        symbols.sort();
+        Ok(Resolver { dwarf, symbols })
     }
 
     /// Function, file and line of the call before return address `pc`.
     pub fn resolve(&self, pc: u64) -> Option<(String, String, u32)> {
         let probe = pc.checked_sub(1)?;
         let (mut func, mut file, mut line) = (None, String::new(), 0);
-        if let Ok(mut frames) = self.loader.find_frames(probe) {
-            if let Ok(Some(frame)) = frames.next() {
-                func = frame.function.as_ref().and_then(|f| f.raw_name().ok()).map(|n| n.into_owned());
-                if let Some(loc) = frame.location {
-                    file = loc.file.unwrap_or_default().to_string();
-                    line = loc.line.unwrap_or(0);
-                }
+        let mut frames = self.dwarf.find_frames(probe).skip_all_loads().ok()?;
+        if let Ok(Some(frame)) = frames.next() {
+            func = frame.function.as_ref().and_then(|f| f.raw_name().ok()).map(|n| n.into_owned());
+            if let Some(loc) = frame.location {
+                file = loc.file.unwrap_or_default().to_string();
+                line = loc.line.unwrap_or(0);
             }
         }
-        let func = func.or_else(|| self.loader.find_symbol(probe).map(str::to_string))?;
+        let func = func.or_else(|| self.symbol(probe))?;
         Some((func, file, line))
     }
+
+    /// The function symbol containing `addr`: the last one starting at or before it.
+    fn symbol(&self, addr: u64) -> Option<String> {
+        let i = self.symbols.partition_point(|&(start, _)| start <= addr);
+        i.checked_sub(1).map(|i| self.symbols[i].1.clone())
+    }
+}
+
+/// The uncompressed bytes of DWARF section `name` (".debug_info"), empty when absent.
+fn dwarf_section<'a>(file: &object::File<'a>, name: &str) -> Result<Cow<'a, [u8]>, String> {
+    if let Some(section) = file.section_by_name(name) {
+        let data = section.uncompressed_data().map_err(|e| format!("section {name}: {e}"))?;
+        // PE files get no `.zdebug` handling from `object`.
+        return Ok(match section.name() {
+            Ok(n) if n.starts_with(".zdebug_") => Cow::Owned(unzdebug(&data).map_err(|e| format!("section {n}: {e}"))?),
+            _ => data,
+        });
+    }
+    let zname = name.replacen(".debug_", ".zdebug_", 1);
+    match file.section_by_name(&zname) {
+        Some(section) => {
+            let data = section.data().map_err(|e| format!("section {zname}: {e}"))?;
+            Ok(Cow::Owned(unzdebug(data).map_err(|e| format!("section {zname}: {e}"))?))
+        }
+        None => Ok(Cow::Borrowed(&[])),
+    }
+}
+
+/// GNU-style compressed section: "ZLIB", the uncompressed size (8 bytes big-endian), zlib.
+fn unzdebug(data: &[u8]) -> Result<Vec<u8>, String> {
+    let Some(rest) = data.strip_prefix(b"ZLIB") else { return Ok(data.to_vec()) };
+    let (size, stream) = rest.split_at_checked(8).ok_or("a zdebug header of 12 bytes")?;
+    let size = u64::from_be_bytes(size.try_into().map_err(|_| "an 8-byte size")?);
+    let mut out = Vec::with_capacity(size.min(data.len() as u64 * 64) as usize);
+    flate2::read::ZlibDecoder::new(stream).take(size).read_to_end(&mut out).map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -157,7 +217,7 @@ func main() {
 
     /// The function that physically contains `pc - 1`: the outermost DWARF frame.
     fn containing_function(r: &Resolver, pc: u64) -> Option<String> {
-        let mut frames = r.loader.find_frames(pc - 1).ok()?;
+        let mut frames = r.dwarf.find_frames(pc - 1).skip_all_loads().ok()?;
         let mut last = None;
         while let Ok(Some(f)) = frames.next() {
             last = f.function.and_then(|f| f.raw_name().ok().map(|n| n.into_owned()));
@@ -187,6 +247,49 @@ func main() {
             if !inlined && t.str(f.func).starts_with("main.") {
                 assert_eq!(got.map(|r| r.0).as_deref(), Some(t.str(f.func)));
             }
+        }
+    }
+
+    /// Cross-compiles the program for `goos` and returns the binary and main.worker's entry
+    /// address as `go tool nm` prints it.
+    fn cross_build(dir: &Path, goos: &str) -> (PathBuf, u64) {
+        std::fs::write(dir.join("go.mod"), "module x\n\ngo 1.19\n").unwrap();
+        std::fs::write(dir.join("main.go"), PROGRAM).unwrap();
+        let bin = dir.join("prog");
+        let go = |args: &[&str]| {
+            Command::new(GO)
+                .args(args)
+                .current_dir(dir)
+                .env("GOOS", goos)
+                .env("GOARCH", "amd64")
+                .env("CGO_ENABLED", "0")
+                .env("GOTOOLCHAIN", "local")
+                .env("GOPROXY", "off")
+                .env("GOCACHE", std::env::temp_dir().join("gotrace-symbolize-gocache"))
+                .output()
+                .unwrap()
+        };
+        assert!(go(&["build", "-o", bin.to_str().unwrap(), "."]).status.success());
+        let nm = String::from_utf8(go(&["tool", "nm", bin.to_str().unwrap()]).stdout).unwrap();
+        let line = nm.lines().find(|l| l.ends_with(" T main.worker")).unwrap();
+        let addr = u64::from_str_radix(line.split_whitespace().next().unwrap(), 16).unwrap();
+        (bin, addr)
+    }
+
+    #[test]
+    fn reads_mach_o_and_pe_binaries() {
+        if !Path::new(GO).exists() {
+            eprintln!("skipped: {GO} not installed");
+            return;
+        }
+        for goos in ["darwin", "windows", "linux"] {
+            let dir = tempfile::tempdir().unwrap();
+            let (bin, entry) = cross_build(dir.path(), goos);
+            let resolver = Resolver::open(&bin).unwrap();
+            // A start PC as the reader stores it: entry + 1.
+            let (func, file, line) = resolver.resolve(entry + 1).unwrap_or_else(|| panic!("{goos}: nothing at {entry:#x}"));
+            assert_eq!((func.as_str(), line), ("main.worker", 9), "{goos}");
+            assert!(file.ends_with("main.go"), "{goos}: {file}");
         }
     }
 
