@@ -247,3 +247,104 @@ impl Converter {
         self.dump_settled = HashSet::new();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(typ: u8, g: GoId, args: [u64; 4]) -> Merged<'static> {
+        let ev = Decoded { typ, off: 0, ticks: 0, seq: 0, p: 0, g, args, stack: 0, text: &[] };
+        Merged { ev, syscall_blocked: false }
+    }
+
+    fn convert_all(c: &mut Converter, t: &mut Tables, evs: &[Merged<'_>]) -> Vec<EventKind> {
+        let mut out = Vec::new();
+        for (i, m) in evs.iter().enumerate() {
+            let ctx = Ctx { ts: i as u64, stack: StackId::NONE, start_stack: StackId::NONE };
+            out.extend(c.convert(m, ctx, |_| StrId(0), t).map(|e| e.kind));
+            out.extend(c.extra.drain(..).map(|e| e.kind));
+        }
+        out
+    }
+
+    #[test]
+    fn patched_go_1_6_channel_events_become_chan_send_and_recv() {
+        let mut t = Tables::default();
+        let mut c = Converter::new(5, &mut t);
+        c.end_dump(0);
+        // [event id, channel id, value]
+        let got = convert_all(&mut c, &mut t, &[ev(GO_SEND_PATCHED, 7, [41, 3, 99, 0]), ev(GO_RECV_PATCHED, 8, [41, 3, 99, 0])]);
+        assert_eq!(
+            got,
+            [EventKind::ChanSend { chan: 3, op: 41, value: 99 }, EventKind::ChanRecv { chan: 3, op: 41, value: 99 }]
+        );
+        // In format 1.7+ these numbers are other events (a string, a local GoStart).
+        let mut c = Converter::new(7, &mut t);
+        c.end_dump(0);
+        assert_eq!(convert_all(&mut c, &mut t, &[ev(GO_START_LOCAL, 8, [8, 0, 0, 0])]), [EventKind::GoStart]);
+    }
+
+    #[test]
+    fn the_trace_start_dump_becomes_existing_goroutines() {
+        let mut t = Tables::default();
+        let mut c = Converter::new(21, &mut t);
+        let got = convert_all(
+            &mut c,
+            &mut t,
+            &[
+                ev(GO_CREATE, 0, [1, 0, 0, 0]),
+                ev(GO_WAITING, 1, [1, 0, 0, 0]),
+                ev(GO_CREATE, 0, [2, 0, 0, 0]),
+                ev(GO_CREATE, 0, [3, 0, 0, 0]),
+                ev(GO_START, 3, [3, 1, 0, 0]),
+                ev(GOMAXPROCS, 3, [8, 0, 0, 0]),
+                ev(GO_CREATE, 3, [4, 0, 0, 0]),
+            ],
+        );
+        use GoState::*;
+        assert_eq!(
+            got,
+            [
+                EventKind::GoExisting { goroutine: 1, state: Waiting },
+                EventKind::GoExisting { goroutine: 3, state: Running },
+                EventKind::GoExisting { goroutine: 2, state: Runnable },
+                EventKind::ProcsChange { procs: 8 },
+                EventKind::GoCreate { child: 4, start_stack: StackId::NONE },
+            ]
+        );
+    }
+
+    #[test]
+    fn syscalls_that_did_not_block_end_at_once() {
+        let mut t = Tables::default();
+        let mut c = Converter::new(21, &mut t);
+        c.end_dump(0);
+        let mut blocked = ev(GO_SYS_CALL, 5, [0; 4]);
+        blocked.syscall_blocked = true;
+        let got = convert_all(
+            &mut c,
+            &mut t,
+            &[ev(GO_SYS_CALL, 5, [0; 4]), blocked, ev(GO_SYS_BLOCK, 5, [0; 4]), ev(GO_SYS_EXIT, 5, [5, 2, 0, 0])],
+        );
+        assert_eq!(
+            got,
+            [
+                EventKind::GoSyscallBegin,
+                EventKind::GoSyscallEnd { blocked: false },
+                EventKind::GoSyscallBegin,
+                EventKind::GoSyscallEnd { blocked: true },
+            ]
+        );
+    }
+
+    #[test]
+    fn stw_kinds_depend_on_the_version() {
+        let mut t = Tables::default();
+        let r = Reasons::new(&mut t);
+        assert_eq!(t.str(r.stw(0, 9)), "GC mark termination");
+        assert_eq!(t.str(r.stw(1, 19)), "GC sweep termination");
+        assert_eq!(t.str(r.stw(9, 19)), "");
+        assert_eq!(t.str(r.stw(9, 21)), "GOMAXPROCS");
+        assert_eq!(t.str(r.stw(99, 21)), "");
+    }
+}

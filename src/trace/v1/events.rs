@@ -339,6 +339,17 @@ mod tests {
     }
 
     #[test]
+    fn type_37_is_the_patched_go_send_in_format_1_5_and_a_string_later() {
+        // Six arguments do not fit inline: [seq, ts, event id, channel, value, stack].
+        let data = [GO_SEND_PATCHED | 3 << 6, 6, 1, 2, 41, 3, 99, 5];
+        let raw = read(&mut Cursor::new(&data, 0), 5).unwrap();
+        assert_eq!((raw.typ, raw.args()), (GO_SEND_PATCHED, &[1, 2, 41, 3, 99, 5][..]));
+        let data = [STRING, 4, 2, b'h', b'i'];
+        let raw = read(&mut Cursor::new(&data, 0), 7).unwrap();
+        assert_eq!((raw.typ, raw.args(), raw.text), (STRING, &[4][..], &b"hi"[..]));
+    }
+
+    #[test]
     fn wrong_arg_counts_and_unknown_types_name_the_offset() {
         let mut c = Cursor::new(&[GO_END | 1 << 6, 5, 6], 40);
         assert!(matches!(read(&mut c, 21), Err(TraceError::Malformed { offset: 40, .. })));

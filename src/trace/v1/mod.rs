@@ -27,7 +27,11 @@ use super::error::Result;
 use super::event::{Event, StackId, StrId};
 use super::tables::Tables;
 
-pub struct Reader<'a> {
+/// The reader's state lives behind one box: `trace::Reader` holds either format's reader
+/// in an enum, which should not be as large as all of this.
+pub struct Reader<'a>(Box<State<'a>>);
+
+struct State<'a> {
     minor: u32,
     merger: Merger<'a>,
     converter: Converter,
@@ -65,7 +69,7 @@ impl Clock {
 impl<'a> Reader<'a> {
     pub fn new(data: &'a [u8], minor: u32, tables: &mut Tables) -> Result<Self> {
         let index = Index::build(data, minor, tables)?;
-        Ok(Reader {
+        Ok(Reader(Box::new(State {
             minor,
             merger: Merger::new(data, minor, index.procs),
             converter: Converter::new(minor, tables),
@@ -75,14 +79,20 @@ impl<'a> Reader<'a> {
             clock: Clock { freq: index.freq, base: None, last_ns: 0, backwards: 0 },
             finished: false,
             warnings: Vec::new(),
-        })
+        })))
     }
 
     pub fn warnings(&self) -> &[String] {
-        &self.warnings
+        &self.0.warnings
     }
 
     pub fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
+        self.0.next_event(tables)
+    }
+}
+
+impl State<'_> {
+    fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
         loop {
             if let Some(ev) = self.converter.extra.pop_front() {
                 return Ok(Some(ev));
@@ -122,5 +132,22 @@ impl<'a> Reader<'a> {
                 self.clock.backwards
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_converts_ticks_and_never_goes_back() {
+        let mut c = Clock { freq: 2_000_000_000, base: None, last_ns: 0, backwards: 0 };
+        assert_eq!(c.ns(100), 0);
+        assert_eq!(c.ns(2100), 1000);
+        assert_eq!(c.ns(1100), 1000);
+        assert_eq!(c.ns(50), 1000);
+        assert_eq!(c.backwards, 2);
+        // No overflow: the product is taken in 128 bits.
+        assert_eq!(c.ns(u64::MAX), (u64::MAX - 100) / 2);
     }
 }

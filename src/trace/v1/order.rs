@@ -343,3 +343,29 @@ impl<'a> Merger<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(typ: u8, g: GoId, args: [u64; 4]) -> Decoded<'static> {
+        Decoded { typ, off: 0, ticks: 0, seq: 0, p: 0, g, args, stack: 0, text: &[] }
+    }
+
+    #[test]
+    fn unblocks_wait_for_the_goroutine_to_block_at_the_right_sequence() {
+        let mut m = Merger::new(&[], 21, Vec::new());
+        let unblock = ev(GO_UNBLOCK, 1, [7, 2, 0, 0]); // unblocks g7, expecting its seq 2
+        assert!(!m.is_ready(&unblock));
+        m.apply(&ev(GO_CREATE, 1, [7, 0, 0, 0])).unwrap(); // g7: seq 1, runnable
+        m.apply(&ev(GO_START, 7, [7, 1, 0, 0])).unwrap(); // seq 2, running
+        assert!(!m.is_ready(&unblock));
+        m.apply(&ev(GO_BLOCK_RECV, 7, [0; 4])).unwrap(); // seq 2, waiting
+        assert!(m.is_ready(&unblock));
+        m.apply(&unblock).unwrap();
+        assert!(m.apply(&unblock).is_err(), "a second unblock of a runnable goroutine");
+        // A local start takes whatever sequence number comes next.
+        m.apply(&ev(GO_START_LOCAL, 7, [7, 0, 0, 0])).unwrap();
+        assert_eq!((m.gs.get(7).seq, m.gs.get(7).status), (4, Status::Running));
+    }
+}
