@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::events::{self, Raw};
+use super::events::{self, Raw, Wire};
 use super::ids::IdMap;
 use crate::trace::bytes::Cursor;
 use crate::trace::error::{Result, TraceError};
@@ -78,17 +78,26 @@ impl Index {
         let mut current: Option<(usize, Batch)> = None;
         let mut raw_stacks = RawStacks::default();
         let mut words = Vec::new();
+        let wire = Wire::new(minor);
         let mut cur = Cursor::new(data.get(crate::trace::HEADER_LEN..).unwrap_or_default(), crate::trace::HEADER_LEN);
         while !cur.is_empty() {
             let off = cur.offset();
-            if peek_type(&cur) == events::STACK {
-                let id = events::read_stack(&mut cur, minor, &mut words)?;
+            let typ = peek_type(&cur);
+            if typ == events::STACK {
+                let id = events::read_stack(&wire, &mut cur, &mut words)?;
                 let start = raw_stacks.words.len();
                 raw_stacks.words.extend_from_slice(&words[2..]);
                 raw_stacks.records.push((id, start, raw_stacks.words.len()));
                 continue;
             }
-            let raw = events::read(&mut cur, minor)?;
+            if !wants_args(typ, minor) {
+                wire.skip(&mut cur)?;
+                if current.is_none() {
+                    return Err(TraceError::malformed(off, "a batch header before the first event"));
+                }
+                continue;
+            }
+            let raw = wire.read(&mut cur)?;
             if raw.typ == events::BATCH {
                 if let Some((slot, mut b)) = current.take() {
                     b.end = off;
@@ -174,6 +183,16 @@ impl Index {
     /// reads them.
     pub fn str(&self, id: u64) -> StrId {
         self.strings.get(&id).copied().unwrap_or_default()
+    }
+}
+
+/// Whether the indexing pass needs the arguments of events of type `typ`.
+fn wants_args(typ: u8, minor: u32) -> bool {
+    match typ {
+        events::BATCH | events::FREQUENCY => true,
+        events::STRING => minor >= 7,
+        events::GO_CREATE => minor < 7,
+        _ => false,
     }
 }
 

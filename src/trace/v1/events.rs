@@ -139,7 +139,7 @@ pub fn arg_count(typ: u8, minor: u32) -> usize {
 
 /// One event as it is on the wire. `args` is only meaningful up to `len`; for strings
 /// `args[0]` is the string id and `text` the string; for user logs `text` is the value.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Raw<'a> {
     pub typ: u8,
     /// Offset of the type byte in the file.
@@ -157,76 +157,140 @@ impl Raw<'_> {
 }
 
 /// Where an event's arguments are: inline (a count in the type byte) or behind a byte length.
+#[derive(Clone, Copy)]
 enum ArgLayout {
     Inline(usize),
     Sized,
 }
 
-/// Reads the type byte and returns the type and the argument layout. The count in the top
-/// two bits is one less than the argument count (two less in the 1.5 format), and its
-/// largest value means the arguments are prefixed by their length in bytes.
-fn read_type(cur: &mut Cursor<'_>, minor: u32) -> Result<(u8, ArgLayout)> {
-    let off = cur.offset();
-    let b = cur.byte("an event type byte")?;
-    let typ = b & 0x3f;
-    if !known(typ, minor) {
-        return Err(TraceError::malformed(off, format_args!("an event type of format 1.{minor}, found unknown type {typ}")));
-    }
-    let count = usize::from(b >> 6);
-    let layout = match (count, minor < 7) {
-        (3, _) => ArgLayout::Sized,
-        (n, true) => ArgLayout::Inline(n + 2),
-        (n, false) => ArgLayout::Inline(n + 1),
-    };
-    Ok((typ, layout))
+/// What the decoder needs to know of one event type in one format version.
+#[derive(Clone, Copy, Default)]
+struct TypeInfo {
+    known: bool,
+    /// [`arg_count`]
+    args: u8,
+    stack: bool,
 }
 
-/// Reads one event that is not a stack. `args` collects the arguments; `MAX_ARGS` bounds
-/// them, so a corrupt length cannot make us read an unbounded list.
-pub fn read<'a>(cur: &mut Cursor<'a>, minor: u32) -> Result<Raw<'a>> {
-    let off = cur.offset();
-    let (typ, layout) = read_type(cur, minor)?;
-    let mut raw = Raw { typ, off, args: [0; MAX_ARGS], len: 0, text: &[] };
-    if typ == STRING && minor >= 7 {
-        raw.args[0] = cur.uvarint("a string id")?;
-        raw.len = 1;
-        let n = cur.length("a string length")?;
-        raw.text = cur.bytes(n, "a string")?;
-        return Ok(raw);
-    }
-    if typ == STACK {
-        // Stacks are read by `read_stack`; here we only step over them.
-        skip_args(cur, layout)?;
-        return Ok(raw);
-    }
-    match layout {
-        ArgLayout::Inline(n) => {
-            for slot in raw.args.iter_mut().take(n) {
-                *slot = cur.uvarint("an event argument")?;
+/// The decoder for one format version: the per-type facts above in a table, so that the
+/// hot loop does one lookup per event instead of matching on type and version.
+pub struct Wire {
+    pub minor: u32,
+    types: [TypeInfo; 64],
+}
+
+impl Wire {
+    pub fn new(minor: u32) -> Self {
+        let mut types = [TypeInfo::default(); 64];
+        for (typ, info) in (0u8..).zip(types.iter_mut()) {
+            if known(typ, minor) {
+                *info = TypeInfo { known: true, args: arg_count(typ, minor) as u8, stack: has_stack(typ, minor) };
             }
-            raw.len = n;
         }
-        ArgLayout::Sized => {
-            let n = cur.length("an event's byte length")?;
-            let mut body = Cursor::new(cur.bytes(n, "an event's arguments")?, cur.offset() - n as usize);
-            while !body.is_empty() {
-                if raw.len == MAX_ARGS {
-                    return Err(TraceError::malformed(off, format_args!("at most {MAX_ARGS} arguments for event type {typ}")));
+        Wire { minor, types }
+    }
+
+    #[inline]
+    pub fn has_stack(&self, typ: u8) -> bool {
+        self.types[usize::from(typ & 0x3f)].stack
+    }
+
+    /// Reads the type byte and returns the type and the argument layout. The count in the
+    /// top two bits is one less than the argument count (two less in the 1.5 format), and
+    /// its largest value means the arguments are prefixed by their length in bytes.
+    #[inline]
+    fn read_type(&self, cur: &mut Cursor<'_>) -> Result<(u8, TypeInfo, ArgLayout)> {
+        let off = cur.offset();
+        let b = cur.byte("an event type byte")?;
+        let typ = b & 0x3f;
+        let info = self.types[usize::from(typ)];
+        if !info.known {
+            let minor = self.minor;
+            return Err(TraceError::malformed(off, format_args!("an event type of format 1.{minor}, found unknown type {typ}")));
+        }
+        let layout = match (b >> 6, self.minor < 7) {
+            (3, _) => ArgLayout::Sized,
+            (n, true) => ArgLayout::Inline(usize::from(n) + 2),
+            (n, false) => ArgLayout::Inline(usize::from(n) + 1),
+        };
+        Ok((typ, info, layout))
+    }
+
+    /// Reads one event that is not a stack (stacks are stepped over: see
+    /// [`read_stack`]) into `raw`, which the caller reuses: events are decoded in place
+    /// because copying them around costs more than decoding. At most `MAX_ARGS` arguments
+    /// are accepted, so a corrupt length cannot make us read an unbounded list.
+    #[inline]
+    pub fn read_into<'a>(&self, cur: &mut Cursor<'a>, raw: &mut Raw<'a>) -> Result<()> {
+        let off = cur.offset();
+        let (typ, info, layout) = self.read_type(cur)?;
+        raw.typ = typ;
+        raw.off = off;
+        raw.len = 0;
+        if typ == STRING && self.minor >= 7 {
+            raw.args[0] = cur.uvarint("a string id")?;
+            raw.len = 1;
+            let n = cur.length("a string length")?;
+            raw.text = cur.bytes(n, "a string")?;
+            return Ok(());
+        }
+        if typ == STACK {
+            return skip_args(cur, layout);
+        }
+        match layout {
+            ArgLayout::Inline(n) => {
+                for slot in raw.args.iter_mut().take(n) {
+                    *slot = cur.uvarint("an event argument")?;
                 }
-                raw.args[raw.len] = body.uvarint("an event argument")?;
-                raw.len += 1;
+                raw.len = n;
+            }
+            ArgLayout::Sized => {
+                let n = cur.length("an event's byte length")?;
+                let mut body = Cursor::new(cur.bytes(n, "an event's arguments")?, cur.offset() - n as usize);
+                while !body.is_empty() {
+                    if raw.len == MAX_ARGS {
+                        return Err(TraceError::malformed(off, format_args!("at most {MAX_ARGS} arguments for event type {typ}")));
+                    }
+                    raw.args[raw.len] = body.uvarint("an event argument")?;
+                    raw.len += 1;
+                }
             }
         }
+        if raw.len != usize::from(info.args) {
+            let want = info.args;
+            return Err(TraceError::malformed(off, format_args!("{want} arguments for event type {typ}, found {}", raw.len)));
+        }
+        if typ == USER_LOG {
+            let n = cur.length("a log message length")?;
+            raw.text = cur.bytes(n, "a log message")?;
+        }
+        Ok(())
     }
-    let want = arg_count(typ, minor);
-    if raw.len != want {
-        return Err(TraceError::malformed(off, format_args!("{want} arguments for event type {typ}, found {}", raw.len)));
+
+    /// [`Wire::read_into`] a new `Raw`.
+    pub fn read<'a>(&self, cur: &mut Cursor<'a>) -> Result<Raw<'a>> {
+        let mut raw = Raw::default();
+        self.read_into(cur, &mut raw)?;
+        Ok(raw)
     }
-    if typ == USER_LOG {
-        let n = cur.length("a log message length")?;
-        raw.text = cur.bytes(n, "a log message")?;
+
+    /// Steps over one event without keeping its arguments (the indexing pass); the event
+    /// is read and checked in full when the events are merged.
+    pub fn skip(&self, cur: &mut Cursor<'_>) -> Result<u8> {
+        let (typ, _, layout) = self.read_type(cur)?;
+        if typ == STRING && self.minor >= 7 {
+            cur.uvarint("a string id")?;
+            let n = cur.length("a string length")?;
+            cur.bytes(n, "a string")?;
+            return Ok(typ);
+        }
+        skip_args(cur, layout)?;
+        if typ == USER_LOG {
+            let n = cur.length("a log message length")?;
+            cur.bytes(n, "a log message")?;
+        }
+        Ok(typ)
     }
-    Ok(raw)
 }
 
 fn skip_args(cur: &mut Cursor<'_>, layout: ArgLayout) -> Result<()> {
@@ -247,9 +311,10 @@ fn skip_args(cur: &mut Cursor<'_>, layout: ArgLayout) -> Result<()> {
 /// One stack record: `[id, frame count, frames…]`, a frame being `pc` (1.5 format) or
 /// `pc, func string id, file string id, line` (1.7+). Returns the stack id; `words`
 /// receives all argument words, the frames from index 2 on.
-pub fn read_stack(cur: &mut Cursor<'_>, minor: u32, words: &mut Vec<u64>) -> Result<u64> {
+pub fn read_stack(wire: &Wire, cur: &mut Cursor<'_>, words: &mut Vec<u64>) -> Result<u64> {
     let off = cur.offset();
-    let (_, layout) = read_type(cur, minor)?;
+    let (_, _, layout) = wire.read_type(cur)?;
+    let minor = wire.minor;
     words.clear();
     match layout {
         ArgLayout::Inline(n) => {
@@ -331,9 +396,9 @@ mod tests {
         // GoCreate 1.21 with 4 args is length-prefixed: type | 3<<6, len, ts, g, stk, stk.
         let data = [GO_CREATE | 3 << 6, 4, 10, 7, 2, 3, GO_END, 5];
         let mut c = Cursor::new(&data, 100);
-        let raw = read(&mut c, 21).unwrap();
+        let raw = Wire::new(21).read(&mut c).unwrap();
         assert_eq!((raw.typ, raw.args(), raw.off), (GO_CREATE, &[10, 7, 2, 3][..], 100));
-        let raw = read(&mut c, 21).unwrap();
+        let raw = Wire::new(21).read(&mut c).unwrap();
         assert_eq!((raw.typ, raw.args()), (GO_END, &[5][..]));
         assert!(c.is_empty());
     }
@@ -342,19 +407,19 @@ mod tests {
     fn type_37_is_the_patched_go_send_in_format_1_5_and_a_string_later() {
         // Six arguments do not fit inline: [seq, ts, event id, channel, value, stack].
         let data = [GO_SEND_PATCHED | 3 << 6, 6, 1, 2, 41, 3, 99, 5];
-        let raw = read(&mut Cursor::new(&data, 0), 5).unwrap();
+        let raw = Wire::new(5).read(&mut Cursor::new(&data, 0)).unwrap();
         assert_eq!((raw.typ, raw.args()), (GO_SEND_PATCHED, &[1, 2, 41, 3, 99, 5][..]));
         let data = [STRING, 4, 2, b'h', b'i'];
-        let raw = read(&mut Cursor::new(&data, 0), 7).unwrap();
+        let raw = Wire::new(7).read(&mut Cursor::new(&data, 0)).unwrap();
         assert_eq!((raw.typ, raw.args(), raw.text), (STRING, &[4][..], &b"hi"[..]));
     }
 
     #[test]
     fn wrong_arg_counts_and_unknown_types_name_the_offset() {
         let mut c = Cursor::new(&[GO_END | 1 << 6, 5, 6], 40);
-        assert!(matches!(read(&mut c, 21), Err(TraceError::Malformed { offset: 40, .. })));
+        assert!(matches!(Wire::new(21).read(&mut c), Err(TraceError::Malformed { offset: 40, .. })));
         let mut c = Cursor::new(&[60, 1], 41);
-        let err = read(&mut c, 21).unwrap_err();
+        let err = Wire::new(21).read(&mut c).unwrap_err();
         assert!(err.to_string().contains("unknown type 60"), "{err}");
     }
 }

@@ -12,7 +12,7 @@
 //! stream mergeable without sorting and the timestamps monotonic.
 
 use super::batches::{Batch, ProcBatches};
-use super::events::{self, *};
+use super::events::*;
 use super::ids::IdMap;
 use crate::trace::bytes::Cursor;
 use crate::trace::error::{Result, TraceError};
@@ -20,7 +20,7 @@ use crate::trace::event::{GoId, ProcId};
 
 /// One event of a P's stream, with the per-P state Go's parser tracks applied: absolute
 /// ticks and sequence number, and the goroutine the event concerns.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Decoded<'a> {
     pub typ: u8,
     pub off: usize,
@@ -48,7 +48,11 @@ struct Stream<'a> {
     seq: u64,
     /// The goroutine running on this P, carried across the P's batches.
     last_g: GoId,
-    head: Option<Decoded<'a>>,
+    /// Scratch space the wire decoder writes into.
+    raw: Raw<'a>,
+    /// The next event, valid when `has_head`.
+    head: Decoded<'a>,
+    has_head: bool,
     done: bool,
 }
 
@@ -62,31 +66,45 @@ impl<'a> Stream<'a> {
             ticks: 0,
             seq: 0,
             last_g: 0,
-            head: None,
+            raw: Raw::default(),
+            head: Decoded::default(),
+            has_head: false,
             done: false,
         }
     }
 
+    fn head(&self) -> Option<&Decoded<'a>> {
+        self.has_head.then_some(&self.head)
+    }
+
+    fn take_head(&mut self) -> Option<Decoded<'a>> {
+        std::mem::take(&mut self.has_head).then_some(self.head)
+    }
+
     /// Makes sure `head` holds the next event unless the stream is exhausted.
-    fn fill(&mut self, data: &'a [u8], minor: u32) -> Result<()> {
-        if self.head.is_none() && !self.done {
-            self.head = self.decode(data, minor)?;
-            self.done = self.head.is_none();
+    #[inline]
+    fn fill(&mut self, data: &'a [u8], wire: &Wire) -> Result<()> {
+        if !self.has_head && !self.done {
+            self.has_head = self.decode(data, wire)?;
+            self.done = !self.has_head;
         }
         Ok(())
     }
 
-    fn decode(&mut self, data: &'a [u8], minor: u32) -> Result<Option<Decoded<'a>>> {
+    /// Decodes the next event into `head`; false at the end of the stream.
+    fn decode(&mut self, data: &'a [u8], wire: &Wire) -> Result<bool> {
+        let minor = wire.minor;
         loop {
             if self.cur.is_empty() {
-                let Some(b) = self.batches.get(self.next_batch) else { return Ok(None) };
+                let Some(b) = self.batches.get(self.next_batch) else { return Ok(false) };
                 self.next_batch += 1;
                 self.cur = Cursor::new(&data[b.start..b.end], b.start);
                 self.ticks = b.ticks;
                 self.seq = b.seq;
                 continue;
             }
-            let raw = events::read(&mut self.cur, minor)?;
+            wire.read_into(&mut self.cur, &mut self.raw)?;
+            let raw = &self.raw;
             match raw.typ {
                 STACK | FREQUENCY | TIMER_GOROUTINE => continue,
                 STRING if minor >= 7 => continue,
@@ -105,33 +123,36 @@ impl<'a> Stream<'a> {
                 // timestamp delta still counts.
                 continue;
             }
-            let stack_args = usize::from(has_stack(raw.typ, minor));
+            let stack_args = usize::from(wire.has_stack(raw.typ));
             let named = raw.args.get(first..raw.len - stack_args).unwrap_or_default();
-            let mut args = [0; 4];
-            for (slot, &a) in args.iter_mut().zip(named) {
+            let h = &mut self.head;
+            h.args = [0; 4];
+            for (slot, &a) in h.args.iter_mut().zip(named) {
                 *slot = a;
             }
-            let stack = if stack_args == 1 { raw.args[raw.len - 1] } else { 0 };
-            let g = self.track_g(raw.typ, &args);
-            return Ok(Some(Decoded { typ: raw.typ, off: raw.off, ticks: self.ticks, seq: self.seq, p: self.p, g, args, stack, text: raw.text }));
+            h.stack = if stack_args == 1 { raw.args[raw.len - 1] } else { 0 };
+            (h.typ, h.off, h.ticks, h.seq, h.p, h.text) = (raw.typ, raw.off, self.ticks, self.seq, self.p, raw.text);
+            h.g = track_g(&mut self.last_g, h.typ, &h.args);
+            return Ok(true);
         }
     }
 
-    /// The goroutine of an event, updating which goroutine runs on this P (Go's `lastG`).
-    fn track_g(&mut self, typ: u8, args: &[u64; 4]) -> GoId {
-        match typ {
-            GO_START | GO_START_LOCAL | GO_START_LABEL => {
-                self.last_g = args[0];
-                args[0]
-            }
-            STW_START | STW_DONE | GC_START | GC_DONE => 0,
-            GO_END | GO_STOP | GO_SCHED | GO_PREEMPT | GO_SLEEP | GO_BLOCK | GO_BLOCK_SEND | GO_BLOCK_RECV
-            | GO_BLOCK_SELECT | GO_BLOCK_SYNC | GO_BLOCK_COND | GO_BLOCK_NET | GO_SYS_BLOCK | GO_BLOCK_GC => {
-                std::mem::replace(&mut self.last_g, 0)
-            }
-            GO_SYS_EXIT | GO_SYS_EXIT_LOCAL | GO_WAITING | GO_IN_SYSCALL => args[0],
-            _ => self.last_g,
+}
+
+/// The goroutine of an event, updating `last_g`, the goroutine running on the P (Go's
+/// `lastG`).
+#[inline]
+fn track_g(last_g: &mut GoId, typ: u8, args: &[u64; 4]) -> GoId {
+    match typ {
+        GO_START | GO_START_LOCAL | GO_START_LABEL => {
+            *last_g = args[0];
+            args[0]
         }
+        STW_START | STW_DONE | GC_START | GC_DONE => 0,
+        GO_END | GO_STOP | GO_SCHED | GO_PREEMPT | GO_SLEEP | GO_BLOCK | GO_BLOCK_SEND | GO_BLOCK_RECV | GO_BLOCK_SELECT
+        | GO_BLOCK_SYNC | GO_BLOCK_COND | GO_BLOCK_NET | GO_SYS_BLOCK | GO_BLOCK_GC => std::mem::replace(last_g, 0),
+        GO_SYS_EXIT | GO_SYS_EXIT_LOCAL | GO_WAITING | GO_IN_SYSCALL => args[0],
+        _ => *last_g,
     }
 }
 
@@ -210,6 +231,7 @@ pub struct Merged<'a> {
 pub struct Merger<'a> {
     data: &'a [u8],
     minor: u32,
+    wire: Wire,
     streams: Vec<Stream<'a>>,
     /// Streams whose head is not in the frontier yet.
     available: Vec<usize>,
@@ -225,6 +247,7 @@ impl<'a> Merger<'a> {
         Merger {
             data,
             minor,
+            wire: Wire::new(minor),
             available: (0..streams.len()).collect(),
             frontier: Vec::new(),
             streams,
@@ -238,9 +261,9 @@ impl<'a> Merger<'a> {
             return Ok(None);
         };
         let stream = &mut self.streams[s];
-        let Some(ev) = stream.head.take() else { return Ok(None) };
-        stream.fill(self.data, self.minor)?;
-        let syscall_blocked = ev.typ == GO_SYS_CALL && stream.head.is_some_and(|h| h.typ == GO_SYS_BLOCK);
+        let Some(ev) = stream.take_head() else { return Ok(None) };
+        stream.fill(self.data, &self.wire)?;
+        let syscall_blocked = ev.typ == GO_SYS_CALL && stream.head().is_some_and(|h| h.typ == GO_SYS_BLOCK);
         if self.minor >= 7 {
             self.apply(&ev)?;
             self.available.push(s);
@@ -252,8 +275,8 @@ impl<'a> Merger<'a> {
     fn pick_by_seq(&mut self) -> Result<Option<usize>> {
         let mut best: Option<(u64, usize)> = None;
         for (i, stream) in self.streams.iter_mut().enumerate() {
-            stream.fill(self.data, self.minor)?;
-            if let Some(h) = &stream.head {
+            stream.fill(self.data, &self.wire)?;
+            if let Some(h) = stream.head() {
                 if best.is_none_or(|(seq, _)| h.seq < seq) {
                     best = Some((h.seq, i));
                 }
@@ -268,13 +291,13 @@ impl<'a> Merger<'a> {
         let mut i = 0;
         while i < self.available.len() {
             let s = self.available[i];
-            self.streams[s].fill(self.data, self.minor)?;
-            let admit = match self.streams[s].head {
+            self.streams[s].fill(self.data, &self.wire)?;
+            let admit = match self.streams[s].head() {
                 None => {
                     self.available.swap_remove(i);
                     continue;
                 }
-                Some(h) => self.is_ready(&h),
+                Some(h) => self.is_ready(h),
             };
             if admit {
                 self.frontier.push(s);
@@ -287,14 +310,14 @@ impl<'a> Merger<'a> {
             .frontier
             .iter()
             .enumerate()
-            .filter_map(|(k, &s)| self.streams[s].head.map(|h| (h.ticks, s, k)))
+            .filter_map(|(k, &s)| self.streams[s].head().map(|h| (h.ticks, s, k)))
             .min();
         match earliest {
             Some((_, s, k)) => {
                 self.frontier.swap_remove(k);
                 Ok(Some(s))
             }
-            None => match self.available.first().and_then(|&s| self.streams[s].head) {
+            None => match self.available.first().and_then(|&s| self.streams[s].head()) {
                 Some(h) => Err(TraceError::inconsistent(
                     h.off,
                     "no consistent ordering of events possible (an event waits for a goroutine state no P provides)",
