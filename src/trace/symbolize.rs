@@ -4,14 +4,17 @@
 //! (ELF `SHF_COMPRESSED` and `.zdebug_*`, Mach-O `__zdebug_*`, and the `.zdebug_*` sections
 //! Go's linker writes into PE files, which `object` leaves compressed) and handed to
 //! `addr2line`. Function, file and line come from DWARF, innermost inlined function first,
-//! which is how Go's tracer names a frame. A binary linked with `-w` has no DWARF: then the
-//! symbol table still names the function (the one the code was inlined into).
+//! which is how Go's tracer names a frame. A binary linked with `-w` (or `-s -w`) has no
+//! DWARF: then Go's own function table, `.gopclntab` (see [`pclntab`]), or failing that the
+//! symbol table, still names the function (the one the code was inlined into).
 //!
 //! PC convention: old traces record return addresses (the instruction after the call), and
 //! the gotrace reader stores a created goroutine's start PC plus one, as Go's parser does.
 //! So `resolve(pc)` looks up `pc - 1`, which lies in the call instruction. Go 1.7+ traces
 //! store `return address - 1` themselves; `resolve(pc + 1)` of such a PC gives what the trace
 //! recorded for it.
+
+mod pclntab;
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -30,7 +33,7 @@ type Dwarf = gimli::EndianRcSlice<gimli::RunTimeEndian>;
 
 pub struct Resolver {
     dwarf: addr2line::Context<Dwarf>,
-    /// Function symbols by start address.
+    /// Functions (from pclntab, or the symbol table) by start address.
     symbols: Vec<(u64, String)>,
 }
 
@@ -46,12 +49,17 @@ impl Resolver {
         })
         .map_err(fail)?;
         let dwarf = addr2line::Context::from_dwarf(sections).map_err(|e| fail(format!("DWARF: {e}")))?;
-        let mut symbols: Vec<(u64, String)> = file
-            .symbols()
-            .filter(|s| s.kind() == object::SymbolKind::Text && s.address() != 0)
-            .filter_map(|s| Some((s.address(), s.name().ok()?.to_string())))
-            .collect();
-        symbols.sort();
+        // Go's own function table names functions as the runtime (and so the tracer) does;
+        // the ELF/Mach-O/PE symbol table is the fallback for a table we cannot read.
+        let mut symbols = pclntab::functions(&file);
+        if symbols.is_empty() {
+            symbols = file
+                .symbols()
+                .filter(|s| s.kind() == object::SymbolKind::Text && s.address() != 0)
+                .filter_map(|s| Some((s.address(), s.name().ok()?.to_string())))
+                .collect();
+            symbols.sort();
+        }
         Ok(Resolver { dwarf, symbols })
     }
 
@@ -226,7 +234,7 @@ func main() {
     }
 
     #[test]
-    fn without_dwarf_the_symbol_table_names_functions() {
+    fn without_dwarf_functions_are_still_named() {
         if !Path::new(GO).exists() {
             eprintln!("skipped: {GO} not installed");
             return;
@@ -239,8 +247,8 @@ func main() {
         let stripped = Resolver::open(&stripped_bin).unwrap();
         let (reader, frames) = innermost_frames(&data);
         let t = reader.tables();
-        // -w drops DWARF but leaves the code where it was, so the symbol table must name the
-        // function that holds each PC (for inlined code, the one it was inlined into).
+        // -w drops DWARF but leaves the code where it was, so pclntab must name the function
+        // that holds each PC (for inlined code, the one it was inlined into).
         for (f, inlined) in &frames {
             let got = stripped.resolve(f.pc + 1);
             assert_eq!(got.as_ref().map(|r| r.0.clone()), containing_function(&full, f.pc + 1), "pc {:#x}", f.pc);
@@ -290,6 +298,65 @@ func main() {
             let (func, file, line) = resolver.resolve(entry + 1).unwrap_or_else(|| panic!("{goos}: nothing at {entry:#x}"));
             assert_eq!((func.as_str(), line), ("main.worker", 9), "{goos}");
             assert!(file.ends_with("main.go"), "{goos}: {file}");
+        }
+    }
+
+    fn go_build(go: &str, dir: &Path, ldflags: &str) -> PathBuf {
+        std::fs::write(dir.join("go.mod"), "module x\n\ngo 1.19\n").unwrap();
+        std::fs::write(dir.join("main.go"), PROGRAM).unwrap();
+        let bin = dir.join("prog");
+        let status = Command::new(go)
+            .args(["build", "-ldflags", ldflags, "-o"])
+            .arg(&bin)
+            .arg(".")
+            .current_dir(dir)
+            .env("GOTOOLCHAIN", "local")
+            .env("GOPROXY", "off")
+            .env("GOCACHE", std::env::temp_dir().join("gotrace-symbolize-gocache"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        bin
+    }
+
+    /// The binary's own (ELF) symbol table, read independently of the resolver.
+    fn symbol_table(bin: &Path) -> Vec<(u64, String)> {
+        let data = std::fs::read(bin).unwrap();
+        let file = object::File::parse(&*data).unwrap();
+        file.symbols()
+            .filter(|s| s.kind() == object::SymbolKind::Text && s.address() != 0)
+            .map(|s| (s.address(), s.name().unwrap().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn without_any_symbols_pclntab_names_functions() {
+        // Go 1.19 writes the 1.18 layout, Go 1.21 the 1.20 layout.
+        for go in [GO, "/opt/gotrace-go/1.21.13/go/bin/go"] {
+            if !Path::new(go).exists() {
+                eprintln!("skipped: {go} not installed");
+                continue;
+            }
+            let full_dir = tempfile::tempdir().unwrap();
+            let full = symbol_table(&go_build(go, full_dir.path(), ""));
+            let bare_dir = tempfile::tempdir().unwrap();
+            let bare = Resolver::open(&go_build(go, bare_dir.path(), "-s -w")).unwrap();
+            assert!(!bare.symbols.is_empty(), "{go}: no functions from pclntab");
+            // -s -w leave the code where it was: every function the symbol table of the
+            // full build names must be found at the same address. Names differ in form only:
+            // the symbol table marks assembly functions ".abi0" and spells out array types
+            // that pclntab abbreviates ("[...]"); runtime.text marks the start of the code.
+            let comparable: Vec<_> =
+                full.iter().filter(|(_, n)| !n.contains('[') && n != "runtime.text").collect();
+            let found = comparable
+                .iter()
+                .filter(|(addr, name)| bare.resolve(addr + 1).is_some_and(|r| r.0 == name.trim_end_matches(".abi0")))
+                .count();
+            assert!(found * 100 >= comparable.len() * 99, "{go}: {found} of {}", comparable.len());
+            assert!(comparable.len() > 1000, "{go}: a Go binary has over a thousand functions");
+            for (addr, name) in full.iter().filter(|(_, n)| n.starts_with("main.")) {
+                assert_eq!(bare.resolve(addr + 1).map(|r| r.0).as_deref(), Some(name.as_str()), "{go}");
+            }
         }
     }
 
