@@ -6,6 +6,12 @@
 //! ([`order`]) and translates each event ([`convert`]). Memory stays at the batch index,
 //! the tables and one decoded event per P.
 //!
+//! Timestamps: a GoSysExit keeps the time it was written (when the goroutine got a P back);
+//! Go afterwards moves it to the earlier "real" exit time it carries and re-sorts all
+//! events, which a streaming reader cannot do. Times that run backwards against the merged
+//! order (unsynchronized CPU clocks) are raised to the previous event's and reported once
+//! in `warnings()`, where Go refuses the trace ("time stamps out of order").
+//!
 //! P ids: events carry the P whose buffer they were written to. The runtime's global
 //! buffer (used without a P) is P -1. Go's tool moves timer unblocks, network unblocks and
 //! syscall exits to fake Ps afterwards; we keep the real P, since the goroutine ids on the
