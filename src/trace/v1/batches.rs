@@ -53,6 +53,14 @@ struct RawStacks {
     words: Vec<u64>,
 }
 
+impl RawStacks {
+    fn push(&mut self, id: u64, frame_words: &[u64]) {
+        let start = self.words.len();
+        self.words.extend_from_slice(frame_words);
+        self.records.push((id, start, self.words.len()));
+    }
+}
+
 /// A P id from a batch header; the runtime writes -1 (as a uint64) for its global buffer.
 fn proc_id(raw: u64, off: usize) -> Result<ProcId> {
     if raw == u64::MAX {
@@ -73,7 +81,6 @@ impl Index {
             stacks: IdMap::new((data.len() as u64 / 8).max(1 << 16)),
             start_pcs: HashMap::new(),
         };
-        let mut proc_slot: HashMap<ProcId, usize> = HashMap::new();
         // (slot of the P, batch) of the batch being read.
         let mut current: Option<(usize, Batch)> = None;
         let mut raw_stacks = RawStacks::default();
@@ -83,39 +90,28 @@ impl Index {
         while !cur.is_empty() {
             let off = cur.offset();
             let typ = peek_type(&cur);
+            if current.is_none() && typ != events::BATCH {
+                return Err(TraceError::malformed(off, "a batch header before the first event"));
+            }
             if typ == events::STACK {
                 let id = events::read_stack(&wire, &mut cur, &mut words)?;
-                let start = raw_stacks.words.len();
-                raw_stacks.words.extend_from_slice(&words[2..]);
-                raw_stacks.records.push((id, start, raw_stacks.words.len()));
-                continue;
-            }
-            if !wants_args(typ, minor) {
+                raw_stacks.push(id, &words[2..]);
+            } else if !wants_args(typ, minor) {
                 wire.skip(&mut cur)?;
-                if current.is_none() {
-                    return Err(TraceError::malformed(off, "a batch header before the first event"));
+            } else {
+                let raw = wire.read(&mut cur)?;
+                if raw.typ != events::BATCH {
+                    index.note(&raw, minor, tables)?;
+                    continue;
                 }
-                continue;
-            }
-            let raw = wire.read(&mut cur)?;
-            if raw.typ == events::BATCH {
                 if let Some((slot, mut b)) = current.take() {
                     b.end = off;
                     index.procs[slot].batches.push(b);
                 }
                 let (p, ticks, seq) = events::batch_header(&raw, minor);
-                let p = proc_id(p, off)?;
-                let slot = *proc_slot.entry(p).or_insert_with(|| {
-                    index.procs.push(ProcBatches { p, batches: Vec::new() });
-                    index.procs.len() - 1
-                });
+                let slot = index.proc_slot(proc_id(p, off)?);
                 current = Some((slot, Batch { start: cur.offset(), end: cur.offset(), ticks, seq }));
-                continue;
             }
-            if current.is_none() {
-                return Err(TraceError::malformed(off, "a batch header before the first event"));
-            }
-            index.note(&raw, minor, tables)?;
         }
         if let Some((slot, mut b)) = current {
             b.end = cur.offset();
@@ -126,6 +122,18 @@ impl Index {
         }
         index.intern_stacks(&raw_stacks, minor, tables);
         Ok(index)
+    }
+
+    /// The position of P `p` in `procs`, adding it when new. Ps are few (GOMAXPROCS plus the
+    /// global buffer), so a scan beats a map.
+    fn proc_slot(&mut self, p: ProcId) -> usize {
+        match self.procs.iter().position(|pb| pb.p == p) {
+            Some(slot) => slot,
+            None => {
+                self.procs.push(ProcBatches { p, batches: Vec::new() });
+                self.procs.len() - 1
+            }
+        }
     }
 
     /// Records what an event inside a batch contributes to the index.

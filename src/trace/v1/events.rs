@@ -66,10 +66,10 @@ pub const GO_RECV_PATCHED: u8 = 38;
 
 /// Arguments of the events this reader decodes one by one (all but stacks and strings) fit
 /// here: the longest is the patched GoSend/GoRecv with 6.
-pub const MAX_ARGS: usize = 8;
+const MAX_ARGS: usize = 8;
 
 /// Go refuses stacks deeper than this (`parser.go`); so do we, which bounds a stack record.
-pub const MAX_STACK_FRAMES: u64 = 1000;
+const MAX_STACK_FRAMES: u64 = 1000;
 
 /// The first format version that has each event type (`minVersion` in Go's table), or `None`
 /// for types that do not exist.
@@ -87,12 +87,12 @@ fn min_version(typ: u8, minor: u32) -> Option<u32> {
 }
 
 /// Whether `typ` exists in format `minor`.
-pub fn known(typ: u8, minor: u32) -> bool {
+fn known(typ: u8, minor: u32) -> bool {
     min_version(typ, minor).is_some_and(|v| v <= minor)
 }
 
 /// Whether the event's last argument is a stack id.
-pub fn has_stack(typ: u8, minor: u32) -> bool {
+fn has_stack(typ: u8, minor: u32) -> bool {
     match typ {
         GOMAXPROCS | GC_START | GC_SWEEP_START | GO_CREATE | GO_STOP | GO_SCHED | GO_PREEMPT | GO_SLEEP | GO_BLOCK
         | GO_UNBLOCK | GO_BLOCK_SEND..=GO_SYS_CALL | GO_UNBLOCK_LOCAL | GO_BLOCK_GC | GC_MARK_ASSIST_START
@@ -121,7 +121,7 @@ fn named_args(typ: u8, minor: u32) -> usize {
 /// How many varint arguments an event of type `typ` has on the wire in format `minor`,
 /// counting the timestamp (and, in the 1.5 format, the sequence number) and the stack id.
 /// Not meaningful for stacks and strings, whose length varies.
-pub fn arg_count(typ: u8, minor: u32) -> usize {
+fn arg_count(typ: u8, minor: u32) -> usize {
     let old = minor < 7;
     let mut n = named_args(typ, minor) + usize::from(has_stack(typ, minor));
     if matches!(typ, BATCH | FREQUENCY | TIMER_GOROUTINE) {
@@ -344,8 +344,8 @@ pub fn read_stack(wire: &Wire, cur: &mut Cursor<'_>, words: &mut Vec<u64>) -> Re
     Ok(id)
 }
 
-/// Reads and checks the 1.5/1.7+ batch header arguments after the type byte has been seen
-/// as `BATCH` by [`read`]: `(P, ticks, seq)`; `seq` is 0 in the 1.7+ format.
+/// A batch header's `(P, ticks, seq)`: `[P, seq, ticks]` in the 1.5 format, `[P, ticks]`
+/// (seq 0) in 1.7+. The argument count was checked by [`Wire::read`].
 pub fn batch_header(raw: &Raw<'_>, minor: u32) -> (u64, u64, u64) {
     if minor < 7 {
         (raw.args[0], raw.args[2], raw.args[1])
