@@ -81,6 +81,7 @@ impl Index {
             stacks: IdMap::new((data.len() as u64 / 8).max(1 << 16)),
             start_pcs: HashMap::new(),
         };
+        let mut slots = HashMap::new();
         // (slot of the P, batch) of the batch being read.
         let mut current: Option<(usize, Batch)> = None;
         let mut raw_stacks = RawStacks::default();
@@ -109,7 +110,7 @@ impl Index {
                     index.procs[slot].batches.push(b);
                 }
                 let (p, ticks, seq) = events::batch_header(&raw, minor);
-                let slot = index.proc_slot(proc_id(p, off)?);
+                let slot = index.proc_slot(&mut slots, proc_id(p, off)?);
                 current = Some((slot, Batch { start: cur.offset(), end: cur.offset(), ticks, seq }));
             }
         }
@@ -124,16 +125,13 @@ impl Index {
         Ok(index)
     }
 
-    /// The position of P `p` in `procs`, adding it when new. Ps are few (GOMAXPROCS plus the
-    /// global buffer), so a scan beats a map.
-    fn proc_slot(&mut self, p: ProcId) -> usize {
-        match self.procs.iter().position(|pb| pb.p == p) {
-            Some(slot) => slot,
-            None => {
-                self.procs.push(ProcBatches { p, batches: Vec::new() });
-                self.procs.len() - 1
-            }
-        }
+    /// The position of P `p` in `procs`, adding it when new. `slots` maps P ids to
+    /// positions (a corrupt file can name very many Ps; a scan would be quadratic).
+    fn proc_slot(&mut self, slots: &mut HashMap<ProcId, usize>, p: ProcId) -> usize {
+        *slots.entry(p).or_insert_with(|| {
+            self.procs.push(ProcBatches { p, batches: Vec::new() });
+            self.procs.len() - 1
+        })
     }
 
     /// Records what an event inside a batch contributes to the index.
