@@ -1,12 +1,14 @@
 //! `gotrace inspect`: a summary of a trace that can be checked against Go's own tool.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::trace::{EventKind, Reader, StackId, Tables};
+use crate::trace::{EventKind, Reader, StackId, StrId, Tables, KIND_NAMES};
 
 /// How many blocking stacks the summary lists.
 const TOP_STACKS: usize = 10;
@@ -72,33 +74,32 @@ impl Summary {
         let mut s = Summary { format: reader.format().to_string(), ..Summary::default() };
         let mut first_ts = None;
         let mut last_ts = 0;
-        let mut by_kind: HashMap<&'static str, u64> = HashMap::new();
+        // Per-event bookkeeping is array indexing or a fast hash: this loop runs millions of times.
+        let mut by_kind = [0u64; KIND_NAMES.len()];
         let mut creations: Vec<StackId> = Vec::new();
-        let mut block_stacks: HashMap<(StackId, crate::trace::StrId), u64> = HashMap::new();
-        let mut by_reason: HashMap<crate::trace::StrId, u64> = HashMap::new();
+        let mut block_stacks: FxHashMap<(StackId, StrId), u64> = FxHashMap::default();
         while let Some(ev) = reader.next_event()? {
             s.events += 1;
             first_ts.get_or_insert(ev.ts);
             last_ts = ev.ts;
-            *by_kind.entry(ev.kind.name()).or_default() += 1;
+            by_kind[ev.kind.index()] += 1;
             match ev.kind {
                 EventKind::GoCreate { start_stack, .. } => creations.push(start_stack),
                 EventKind::GoExisting { .. } => s.goroutines.existing += 1,
-                EventKind::GoBlock { reason } => {
-                    *by_reason.entry(reason).or_default() += 1;
-                    *block_stacks.entry((ev.stack, reason)).or_default() += 1;
-                }
+                EventKind::GoBlock { reason } => *block_stacks.entry((ev.stack, reason)).or_default() += 1,
                 EventKind::GoUnblock { .. } => s.unblocks.total += 1,
                 _ => {}
             }
         }
         let tables = reader.tables();
         s.duration_ns = last_ts - first_ts.unwrap_or(0);
-        s.events_by_kind = by_kind.into_iter().collect();
+        s.events_by_kind = KIND_NAMES.iter().zip(by_kind).filter(|&(_, n)| n > 0).map(|(&k, n)| (k, n)).collect();
         s.goroutines.created = creations.len() as u64;
         s.goroutines.user_created = creations.iter().filter(|&&st| start_function(tables, st).is_some_and(is_user_function)).count() as u64;
-        s.blocks.total = by_reason.values().sum();
-        s.blocks.by_reason = by_reason.into_iter().map(|(r, n)| (tables.str(r).to_string(), n)).collect();
+        for (&(_, reason), &n) in &block_stacks {
+            *s.blocks.by_reason.entry(tables.str(reason).to_string()).or_default() += n;
+        }
+        s.blocks.total = s.blocks.by_reason.values().sum();
         s.top_block_stacks = top_stacks(tables, block_stacks);
         s.warnings = reader.warnings().to_vec();
         Ok(s)
@@ -114,7 +115,7 @@ impl Summary {
         let _ = writeln!(out, "goroutines   {} created ({} in package main), {} already running", g.created, g.user_created, g.existing);
         let _ = writeln!(out, "blocks       {}", self.blocks.total);
         for (reason, n) in sorted_desc(&self.blocks.by_reason) {
-            let _ = writeln!(out, "  {n:>10}  {reason}");
+            let _ = writeln!(out, "  {n:>10}  {}", reason_text(reason));
         }
         let _ = writeln!(out, "unblocks     {}", self.unblocks.total);
         let _ = writeln!(out, "events by kind");
@@ -124,7 +125,7 @@ impl Summary {
         if !self.top_block_stacks.is_empty() {
             let _ = writeln!(out, "where goroutines block most");
             for b in &self.top_block_stacks {
-                let _ = writeln!(out, "  {:>10}  {}", b.count, b.reason);
+                let _ = writeln!(out, "  {:>10}  {}", b.count, reason_text(&b.reason));
                 for f in &b.frames {
                     let _ = writeln!(out, "              {} {}:{}", f.func, f.file, f.line);
                 }
@@ -134,6 +135,15 @@ impl Summary {
             let _ = writeln!(out, "warning: {w}");
         }
         out
+    }
+}
+
+/// Go's tool gives old traces' plain GoBlock no reason; text output says so in words.
+fn reason_text(reason: &str) -> &str {
+    if reason.is_empty() {
+        "(no reason given)"
+    } else {
+        reason
     }
 }
 
@@ -147,7 +157,7 @@ fn start_function(tables: &Tables, stack: StackId) -> Option<&str> {
     tables.stack(stack).first().map(|f| tables.str(f.func))
 }
 
-fn top_stacks(tables: &Tables, counts: HashMap<(StackId, crate::trace::StrId), u64>) -> Vec<BlockStack> {
+fn top_stacks(tables: &Tables, counts: FxHashMap<(StackId, StrId), u64>) -> Vec<BlockStack> {
     let mut v: Vec<_> = counts.into_iter().collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     v.into_iter()

@@ -50,99 +50,189 @@ pub enum GoState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
     /// `Event::g` created `child`; `start_stack` is where `child` will start (its function).
-    GoCreate { child: GoId, start_stack: StackId },
+    GoCreate {
+        child: GoId,
+        start_stack: StackId,
+    },
     /// `goroutine` existed before tracing started (or before a new-format generation began)
     /// and was in `state`. Not a creation.
-    GoExisting { goroutine: GoId, state: GoState },
+    GoExisting {
+        goroutine: GoId,
+        state: GoState,
+    },
     /// `Event::g` starts running on `Event::p`.
     GoStart,
     /// `Event::g` stops running but stays runnable (preempted, `runtime.Gosched`).
-    GoStop { reason: StrId },
+    GoStop {
+        reason: StrId,
+    },
     /// `Event::g` ends.
     GoEnd,
     /// `Event::g` blocks. `reason` is named as Go's own tool names it: "chan receive",
     /// "chan send", "select", "sync", "sync.(*Cond).Wait", "sleep", "network", …
-    GoBlock { reason: StrId },
+    GoBlock {
+        reason: StrId,
+    },
     /// `Event::g` (0 when the unblocker is not a goroutine, e.g. the network poller or a
     /// timer) makes the blocked `goroutine` runnable again.
-    GoUnblock { goroutine: GoId },
+    GoUnblock {
+        goroutine: GoId,
+    },
     /// `Event::g` enters a system call.
     GoSyscallBegin,
     /// `Event::g` returns from a system call. `blocked` when the call blocked and the
     /// goroutine lost its P (it then waits to be scheduled again).
-    GoSyscallEnd { blocked: bool },
+    GoSyscallEnd {
+        blocked: bool,
+    },
     /// `Event::p` starts running (on an OS thread).
     ProcStart,
     /// `Event::p` stops.
     ProcStop,
     /// GOMAXPROCS changed.
-    ProcsChange { procs: u64 },
+    ProcsChange {
+        procs: u64,
+    },
     GcStart,
     GcEnd,
     /// Stop-the-world began; `reason` names why ("GC mark termination", …) where known.
-    StwStart { reason: StrId },
+    StwStart {
+        reason: StrId,
+    },
     StwEnd,
     GcSweepStart,
     GcSweepEnd,
     GcMarkAssistStart,
     GcMarkAssistEnd,
-    HeapAlloc { bytes: u64 },
-    HeapGoal { bytes: u64 },
+    HeapAlloc {
+        bytes: u64,
+    },
+    HeapGoal {
+        bytes: u64,
+    },
     /// `runtime/trace.NewTask`.
-    UserTaskBegin { task: u64, parent: u64, name: StrId },
-    UserTaskEnd { task: u64 },
+    UserTaskBegin {
+        task: u64,
+        parent: u64,
+        name: StrId,
+    },
+    UserTaskEnd {
+        task: u64,
+    },
     /// `runtime/trace.StartRegion` / `WithRegion`.
-    UserRegionBegin { task: u64, name: StrId },
-    UserRegionEnd { task: u64, name: StrId },
+    UserRegionBegin {
+        task: u64,
+        name: StrId,
+    },
+    UserRegionEnd {
+        task: u64,
+        name: StrId,
+    },
     /// `runtime/trace.Log`.
-    UserLog { task: u64, key: StrId, value: StrId },
+    UserLog {
+        task: u64,
+        key: StrId,
+        value: StrId,
+    },
     /// A goroutine label was applied to `Event::g` (e.g. "GC (dedicated)").
-    GoLabel { label: StrId },
+    GoLabel {
+        label: StrId,
+    },
     /// Patched runtimes only: `Event::g` sent `value` on channel `chan`; `op` is the
     /// runtime's operation id that pairs this send with its receive.
-    ChanSend { chan: u64, op: u64, value: u64 },
+    ChanSend {
+        chan: u64,
+        op: u64,
+        value: u64,
+    },
     /// Patched runtimes only: `Event::g` received `value` from channel `chan`.
-    ChanRecv { chan: u64, op: u64, value: u64 },
+    ChanRecv {
+        chan: u64,
+        op: u64,
+        value: u64,
+    },
     /// Patched runtimes only: `Event::g` closed channel `chan`.
-    ChanClose { chan: u64 },
+    ChanClose {
+        chan: u64,
+    },
 }
 
+/// Every kind's name, in the order of [`EventKind::index`].
+pub const KIND_NAMES: [&str; 31] = [
+    "GoCreate",
+    "GoExisting",
+    "GoStart",
+    "GoStop",
+    "GoEnd",
+    "GoBlock",
+    "GoUnblock",
+    "GoSyscallBegin",
+    "GoSyscallEnd",
+    "ProcStart",
+    "ProcStop",
+    "ProcsChange",
+    "GcStart",
+    "GcEnd",
+    "StwStart",
+    "StwEnd",
+    "GcSweepStart",
+    "GcSweepEnd",
+    "GcMarkAssistStart",
+    "GcMarkAssistEnd",
+    "HeapAlloc",
+    "HeapGoal",
+    "UserTaskBegin",
+    "UserTaskEnd",
+    "UserRegionBegin",
+    "UserRegionEnd",
+    "UserLog",
+    "GoLabel",
+    "ChanSend",
+    "ChanRecv",
+    "ChanClose",
+];
+
 impl EventKind {
-    /// A short stable name, used for `inspect`'s counts by kind.
-    pub fn name(&self) -> &'static str {
+    /// A dense number per kind, so that counting by kind is an array index.
+    pub fn index(&self) -> usize {
         use EventKind::*;
         match self {
-            GoCreate { .. } => "GoCreate",
-            GoExisting { .. } => "GoExisting",
-            GoStart => "GoStart",
-            GoStop { .. } => "GoStop",
-            GoEnd => "GoEnd",
-            GoBlock { .. } => "GoBlock",
-            GoUnblock { .. } => "GoUnblock",
-            GoSyscallBegin => "GoSyscallBegin",
-            GoSyscallEnd { .. } => "GoSyscallEnd",
-            ProcStart => "ProcStart",
-            ProcStop => "ProcStop",
-            ProcsChange { .. } => "ProcsChange",
-            GcStart => "GcStart",
-            GcEnd => "GcEnd",
-            StwStart { .. } => "StwStart",
-            StwEnd => "StwEnd",
-            GcSweepStart => "GcSweepStart",
-            GcSweepEnd => "GcSweepEnd",
-            GcMarkAssistStart => "GcMarkAssistStart",
-            GcMarkAssistEnd => "GcMarkAssistEnd",
-            HeapAlloc { .. } => "HeapAlloc",
-            HeapGoal { .. } => "HeapGoal",
-            UserTaskBegin { .. } => "UserTaskBegin",
-            UserTaskEnd { .. } => "UserTaskEnd",
-            UserRegionBegin { .. } => "UserRegionBegin",
-            UserRegionEnd { .. } => "UserRegionEnd",
-            UserLog { .. } => "UserLog",
-            GoLabel { .. } => "GoLabel",
-            ChanSend { .. } => "ChanSend",
-            ChanRecv { .. } => "ChanRecv",
-            ChanClose { .. } => "ChanClose",
+            GoCreate { .. } => 0,
+            GoExisting { .. } => 1,
+            GoStart => 2,
+            GoStop { .. } => 3,
+            GoEnd => 4,
+            GoBlock { .. } => 5,
+            GoUnblock { .. } => 6,
+            GoSyscallBegin => 7,
+            GoSyscallEnd { .. } => 8,
+            ProcStart => 9,
+            ProcStop => 10,
+            ProcsChange { .. } => 11,
+            GcStart => 12,
+            GcEnd => 13,
+            StwStart { .. } => 14,
+            StwEnd => 15,
+            GcSweepStart => 16,
+            GcSweepEnd => 17,
+            GcMarkAssistStart => 18,
+            GcMarkAssistEnd => 19,
+            HeapAlloc { .. } => 20,
+            HeapGoal { .. } => 21,
+            UserTaskBegin { .. } => 22,
+            UserTaskEnd { .. } => 23,
+            UserRegionBegin { .. } => 24,
+            UserRegionEnd { .. } => 25,
+            UserLog { .. } => 26,
+            GoLabel { .. } => 27,
+            ChanSend { .. } => 28,
+            ChanRecv { .. } => 29,
+            ChanClose { .. } => 30,
         }
+    }
+
+    /// A short stable name, used for `inspect`'s counts by kind.
+    pub fn name(&self) -> &'static str {
+        KIND_NAMES[self.index()]
     }
 }
