@@ -26,6 +26,7 @@ pub enum Command {
     },
     /// Visualize an existing trace file in the browser.
     View {
+        /// A trace file, or a model written by `-o`; the bundled example when absent.
         trace: Option<PathBuf>,
         binary: Option<PathBuf>,
         #[command(flatten)]
@@ -101,6 +102,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Inspect { trace, binary, json } => crate::inspect::run(&trace, binary.as_deref(), json),
         Command::View { trace: Some(trace), binary, show } => crate::view::view_trace(&trace, binary.as_deref(), &show.options()),
+        Command::View { trace: None, show, .. } => crate::view::view_example(&show.options()),
         other => Err(anyhow::anyhow!("`gotrace {}` is not available in this build yet", name_of(&other))),
     };
     match result {

@@ -5,5 +5,6 @@
 pub mod cli;
 pub mod inspect;
 pub mod model;
+pub mod serve;
 pub mod trace;
 pub mod view;
