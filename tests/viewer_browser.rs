@@ -52,12 +52,12 @@ fn check_picture(page: &Page, name: &str) {
     );
     assert_eq!(between, MESSAGES - 2, "{name}: hits between the players (all but serve and done)");
 
-    page.eval("gotrace.seek(1)");
+    page.eval("gotrace.seek(1), gotrace.freeze()");
     let pixels = page.eval("gotrace.litPixels()");
     let code = |c: u32| pixels["byCode"][c.to_string()].as_u64().unwrap_or(0);
     assert!(pixels["lit"].as_u64() > Some(2000), "{name}: canvas nearly blank: {pixels}");
     assert!(code(2) > 100, "{name}: no red (blocked) lines: {pixels}");
-    assert!(code(5) > 10, "{name}: no goroutine creation branches: {pixels}");
+    assert!(code(5) > 0, "{name}: no goroutine creation branches: {pixels}");
     assert!(code(8) > 50, "{name}: no message arrows: {pixels}");
     std::thread::sleep(Duration::from_millis(300));
     let shot = page.screenshot(name);

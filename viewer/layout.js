@@ -58,7 +58,7 @@ function scaleToHeight(x, z) {
   let r = 0;
   for (let i = 0; i < x.length; i++) r = Math.max(r, Math.hypot(x[i], z[i]));
   if (r === 0) return;
-  const s = (HEIGHT * 0.3) / r;
+  const s = (HEIGHT * 0.4) / r;
   for (let i = 0; i < x.length; i++) {
     x[i] *= s;
     z[i] *= s;

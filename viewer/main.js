@@ -106,8 +106,8 @@ async function start() {
     if (state.playing) {
       state.time = Math.min(1, state.time + (dt * state.speed) / PLAYBACK_SECONDS);
       if (state.time >= 1) state.playing = false;
-      scrubber.value = Math.round(state.time * 1000);
     }
+    if (document.activeElement !== scrubber) scrubber.value = Math.round(state.time * 1000);
     if (!state.paused && !mouse.dragging) camera.yaw += AUTO_ROTATE * dt;
     const frame = frameOf();
     drawCalls = renderer.draw(frame);
@@ -143,6 +143,8 @@ async function start() {
     messages: model.messages.length,
     drawn: { goroutines: lay.x.length, segments: lines.segments, spawns: lines.spawns, arrows: arrows.count },
     seek: (t) => { state.time = Math.max(0, Math.min(1, t)); state.playing = false; },
+    // A fixed camera for reproducible pictures: the default angle, fitted, not rotating.
+    freeze: () => { camera.yaw = new OrbitCamera().yaw; state.paused = true; fit(); },
     litPixels: () => renderer.litPixels(frameOf()),
     hoverAt: (x, y) => {
       const hit = pick(scene, frameOf().mvp, state.time, x, y, canvas.clientWidth, canvas.clientHeight);

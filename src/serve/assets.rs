@@ -2,45 +2,33 @@
 //! network and no install step.
 
 pub struct Asset {
-    /// Path under `viewer/`, which is also the URL path.
+    /// Path under `viewer/`.
     pub path: &'static str,
-    pub mime: &'static str,
     pub body: &'static str,
 }
 
 macro_rules! asset {
-    ($path:literal, $mime:expr) => {
-        Asset { path: $path, mime: $mime, body: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/viewer/", $path)) }
+    ($path:literal) => {
+        Asset { path: $path, body: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/viewer/", $path)) }
     };
 }
 
-const JS: &str = "text/javascript; charset=utf-8";
-
-pub const INDEX: Asset = asset!("index.html", "text/html; charset=utf-8");
-pub const STYLE: Asset = asset!("style.css", "text/css; charset=utf-8");
+pub const INDEX: Asset = asset!("index.html");
+pub const STYLE: Asset = asset!("style.css");
 
 /// The ES modules; `main.js` is the entry point.
 pub const MODULES: &[Asset] = &[
-    asset!("main.js", JS),
-    asset!("bench.js", JS),
-    asset!("camera.js", JS),
-    asset!("format.js", JS),
-    asset!("geometry.js", JS),
-    asset!("hover.js", JS),
-    asset!("layout.js", JS),
-    asset!("palette.js", JS),
-    asset!("render.js", JS),
-    asset!("ui.js", JS),
+    asset!("main.js"),
+    asset!("bench.js"),
+    asset!("camera.js"),
+    asset!("format.js"),
+    asset!("geometry.js"),
+    asset!("hover.js"),
+    asset!("layout.js"),
+    asset!("palette.js"),
+    asset!("render.js"),
+    asset!("ui.js"),
 ];
-
-/// The asset served at `path` (without the leading slash; "" is the page).
-pub fn get(path: &str) -> Option<&'static Asset> {
-    match path {
-        "" | "index.html" => Some(&INDEX),
-        "style.css" => Some(&STYLE),
-        _ => MODULES.iter().find(|a| a.path == path),
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -54,7 +42,7 @@ mod tests {
         for entry in std::fs::read_dir(dir).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
             if name.ends_with(".js") {
-                assert!(get(&name).is_some(), "viewer/{name} is not embedded");
+                assert!(MODULES.iter().any(|m| m.path == name), "viewer/{name} is not embedded");
             }
         }
     }

@@ -1,8 +1,9 @@
 //! The local viewer server: the embedded page and the model on 127.0.0.1 with tiny_http,
 //! until Ctrl-C. Nothing is fetched from the network at view time.
 //!
-//! URLs: `/` the page, `/NAME.js` and `/style.css` the viewer's files, `/model.json` the model
-//! exactly as `-o` writes it (the viewer has no other transfer format).
+//! URLs: `/` the page, which is the same self-contained page that `--html` writes (viewer and
+//! model inline, so one request loads everything), and `/model.json`, the model exactly as
+//! `-o` writes it, for other tools. There is no other transfer format.
 
 mod assets;
 mod browser;
@@ -25,6 +26,7 @@ pub struct ServeOptions {
 
 /// Serves the viewer for `model_json` until Ctrl-C.
 pub fn serve(model_json: Vec<u8>, opts: &ServeOptions) -> anyhow::Result<()> {
+    let page = html::page(&model_json);
     let (server, port) = bind(opts.port)?;
     let server = Arc::new(server);
     let url = format!("http://127.0.0.1:{port}/");
@@ -35,7 +37,7 @@ pub fn serve(model_json: Vec<u8>, opts: &ServeOptions) -> anyhow::Result<()> {
         browser::open(&url);
     }
     for request in server.incoming_requests() {
-        respond(request, &model_json);
+        respond(request, &page, &model_json);
     }
     eprintln!("gotrace: stopped");
     Ok(())
@@ -52,21 +54,24 @@ fn bind(port: Option<u16>) -> anyhow::Result<(Server, u16)> {
         .ok_or_else(|| anyhow::anyhow!("no free port on 127.0.0.1 from {DEFAULT_PORT} to {last}; choose one with --port"))
 }
 
-fn respond(request: Request, model_json: &[u8]) {
+fn respond(request: Request, page: &[u8], model_json: &[u8]) {
     let path = request.url().split(['?', '#']).next().unwrap_or("").trim_start_matches('/');
     let (status, mime, body): (u16, &str, &[u8]) = if *request.method() != tiny_http::Method::Get {
         (405, "text/plain", b"only GET")
     } else if path == "model.json" {
         (200, "application/json", model_json)
-    } else if let Some(asset) = assets::get(path) {
-        (200, asset.mime, asset.body.as_bytes())
+    } else if path.is_empty() || path == "index.html" {
+        (200, "text/html; charset=utf-8", page)
     } else {
         (404, "text/plain", b"not found")
     };
+    // Connection: close: with kept-alive connections, tiny_http left some of Chromium's
+    // parallel requests unanswered (seen when the modules were served one file each).
     let response = Response::from_data(body)
         .with_status_code(status)
         .with_header(header("Content-Type", mime))
-        .with_header(header("Cache-Control", "no-store"));
+        .with_header(header("Cache-Control", "no-store"))
+        .with_header(header("Connection", "close"));
     // A browser that went away mid-response is not the server's problem.
     let _ = request.respond(response);
 }

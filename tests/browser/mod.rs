@@ -120,8 +120,8 @@ impl Page {
         .expect("listener");
         tab.enable_runtime().expect("runtime domain");
         tab.enable_log().expect("log domain");
+        // Not wait_until_navigated: its event can be missed; polling the page's hook is enough.
         tab.navigate_to(url).expect("navigate");
-        tab.wait_until_navigated().expect("page load");
         let page = Page { _browser: browser, _profile: profile, tab, errors };
         page.wait_for("window.gotrace && (window.gotrace.ready || window.gotrace.error !== null)", Duration::from_secs(60));
         let error = page.eval("window.gotrace.error");
@@ -131,18 +131,29 @@ impl Page {
 
     /// Evaluates a JS expression (awaiting promises) and returns its JSON value.
     pub fn eval(&self, expression: &str) -> Value {
-        let wrapped = format!("(async () => JSON.stringify(await ({expression})))()");
-        let result = self.tab.evaluate(&wrapped, true).unwrap_or_else(|e| panic!("{expression}: {e}"));
-        match result.value {
-            Some(Value::String(s)) => serde_json::from_str(&s).expect("JSON from the page"),
-            _ => Value::Null,
-        }
+        self.try_eval(expression).unwrap_or_else(|e| panic!("{expression}: {e}"))
     }
 
+    fn try_eval(&self, expression: &str) -> anyhow::Result<Value> {
+        let wrapped = format!("(async () => JSON.stringify(await ({expression})))()");
+        let result = self.tab.evaluate(&wrapped, true)?;
+        Ok(match result.value {
+            Some(Value::String(s)) => serde_json::from_str(&s)?,
+            _ => Value::Null,
+        })
+    }
+
+    /// Polls until `expression` is true; evaluation errors (e.g. while the page is still
+    /// loading) count as not yet.
     pub fn wait_for(&self, expression: &str, timeout: Duration) {
         let start = Instant::now();
-        while self.eval(&format!("Boolean({expression})")) != Value::Bool(true) {
-            assert!(start.elapsed() < timeout, "timed out waiting for {expression}; errors: {:?}", self.errors());
+        while self.try_eval(&format!("Boolean({expression})")).ok() != Some(Value::Bool(true)) {
+            if start.elapsed() > timeout {
+                let at = self.try_eval(
+                    "[location.href, document.readyState, typeof window.gotrace, performance.getEntriesByType('resource').map(r => `${r.name} ${Math.round(r.responseEnd)}`)]",
+                );
+                panic!("timed out waiting for {expression} (page: {at:?}); errors: {:?}", self.errors());
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
