@@ -1,15 +1,27 @@
-// The scale benchmark: the same frame drawn from the merged buffers and one draw call per
-// line, alternately in one page, timed to completion (a 1-pixel read waits for the GPU, so
-// the figures are not capped by the display's refresh rate).
+// The scale benchmark: the same frame drawn from the merged buffers and with one draw call
+// per line, alternately in one page, timed to completion (a 1-pixel read waits for the GPU, so
+// the figures are not capped by the display's refresh rate). Three cases: the default
+// picture, 1 px lines (less to fill), and geometry only (the time cursor before the start, so
+// nothing is rasterized: what is left is the cost of the calls and the vertices).
+
+const CASES = [
+  { name: 'default', frame: {} },
+  { name: 'width1', frame: { lineWidth: 1 } },
+  { name: 'geometry', frame: { time: -1 } },
+];
 
 export async function runBenchmark(renderer, camera, frameOf, seconds) {
   const result = {};
-  for (const mode of ['merged', 'naive']) {
-    renderer.naive = mode === 'naive';
-    result[mode] = await measure(renderer, camera, frameOf, seconds);
+  for (const c of CASES) {
+    const row = {};
+    for (const mode of ['merged', 'naive']) {
+      renderer.naive = mode === 'naive';
+      row[mode] = await measure(renderer, camera, () => ({ ...frameOf(), ...c.frame }), seconds);
+    }
+    renderer.naive = false;
+    row.ratio = row.merged.fps / row.naive.fps;
+    result[c.name] = row;
   }
-  renderer.naive = false;
-  result.ratio = result.merged.fps / result.naive.fps;
   return result;
 }
 

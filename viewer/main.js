@@ -12,6 +12,8 @@ import { runBenchmark } from 'gotrace/bench.js';
 /** Seconds of playback for the whole trace at speed ×1. */
 const PLAYBACK_SECONDS = 12;
 const AUTO_ROTATE = 0.15; // radians per second
+/** Up to this many lines, they are antialiased. */
+const SMOOTH_LINES = 50000;
 
 const hook = { ready: false, error: null };
 window.gotrace = hook;
@@ -38,9 +40,9 @@ async function start() {
   const arrows = buildArrows(model, lay);
   const scene = { model, lay, lines, arrows, segsByG: segmentsByGoroutine(model, lay) };
   const canvas = document.getElementById('scene');
-  const renderer = new Renderer(canvas);
-  renderer.addLayer(lines.data, lines.count, 6);
-  renderer.addLayer(arrows.data, arrows.count, 9);
+  const renderer = new Renderer(canvas, { antialias: lines.count + arrows.count <= SMOOTH_LINES });
+  renderer.addLayer(lines.data, lines.count, false);
+  renderer.addLayer(arrows.data, arrows.count, true);
   const camera = new OrbitCamera();
   const state = {
     time: 0, playing: true, paused: false, mode: 0, lineWidth: 2, speed: 1,

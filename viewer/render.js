@@ -1,7 +1,9 @@
-// WebGL2 drawing. Every line is one instance of a small quad (and, for arrows, a head
-// triangle) expanded to the chosen pixel width in the vertex shader: software WebGL draws
-// GL lines 1 px wide only. The time cursor, colours and highlight mode are uniforms, so
-// playback and hotkeys never rebuild a buffer.
+// WebGL2 drawing. Every line is a quad (and, for arrows, a head triangle) whose corners carry
+// both end points; the vertex shader pushes each corner out to the chosen pixel width, since
+// software WebGL draws GL lines 1 px wide only. All lines of a layer are in one vertex buffer
+// drawn by one call. Not instancing: SwiftShader (software WebGL) runs an instanced draw
+// instance by instance, about as slowly as one call per line. The time cursor, colours and
+// highlight mode are uniforms, so playback and hotkeys never rebuild a buffer.
 
 import { STRIDE } from 'gotrace/geometry.js';
 import { ARROW_BASE, STATES, colorTable } from 'gotrace/palette.js';
@@ -19,9 +21,6 @@ uniform int u_mode;
 uniform vec3 u_colors[16];
 out vec4 v_color;
 
-// Quad corners as (along the line, across it), then the arrow head.
-const vec2 QUAD[6] = vec2[6](vec2(0, -1), vec2(1, -1), vec2(1, 1), vec2(0, -1), vec2(1, 1), vec2(0, 1));
-
 float emphasis(int code) {
   bool arrow = code >= ${ARROW_BASE};
   if (u_mode == 0) return 1.0;
@@ -31,7 +30,9 @@ float emphasis(int code) {
 }
 
 void main() {
-  int code = int(a_code + 0.5);
+  int packed = int(a_code + 0.5);
+  int code = packed & 15;
+  int vid = packed >> 4;
   if (a_t.x > u_time) { // not yet happened: outside the clip volume
     gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
     v_color = vec4(0.0);
@@ -47,16 +48,17 @@ void main() {
   dir = len > 1e-3 ? dir / len : vec2(0.0, 1.0);
   vec2 across = vec2(-dir.y, dir.x);
   float half_width = u_width * 0.5;
+  // Vertices 0-3 are the quad's corners, 4-6 the arrow head (tip, then its two base corners);
+  // computed, not looked up, because table lookups are slow in software vertex shaders.
   vec4 clip;
   vec2 offset;
-  if (gl_VertexID < 6) {
-    vec2 q = QUAD[gl_VertexID];
-    clip = mix(c0, c1, q.x);
-    offset = across * q.y * half_width;
-  } else { // arrow head at the receiving end
+  if (vid < 4) {
+    clip = ((vid ^ (vid >> 1)) & 1) == 1 ? c1 : c0;
+    offset = across * (float(vid >> 1) * 2.0 - 1.0) * half_width;
+  } else {
     float head = max(6.0, u_width * 3.0);
     clip = c1;
-    offset = gl_VertexID == 6 ? vec2(0.0) : -dir * head + across * head * (gl_VertexID == 7 ? 0.45 : -0.45);
+    offset = vid == 4 ? vec2(0.0) : -dir * head + across * head * (vid == 5 ? 0.45 : -0.45);
   }
   gl_Position = vec4(clip.xy + offset / u_half_viewport * clip.w, clip.zw);
   v_color = vec4(u_colors[code], emphasis(code));
@@ -71,8 +73,9 @@ void main() { color = v_color; }`;
 export const BACKGROUND = [0.063, 0.071, 0.086];
 
 export class Renderer {
-  constructor(canvas) {
-    const gl = canvas.getContext('webgl2', { antialias: true, preserveDrawingBuffer: false });
+  /** `antialias` multiplies the pixels software WebGL fills: worth it for small models only. */
+  constructor(canvas, { antialias }) {
+    const gl = canvas.getContext('webgl2', { antialias, preserveDrawingBuffer: false });
     if (!gl) throw new Error('this browser has no WebGL2');
     this.gl = gl;
     this.program = link(gl, VERTEX, FRAGMENT);
@@ -85,22 +88,35 @@ export class Renderer {
     this.colors = colorTable();
   }
 
-  /** Uploads one merged instance buffer; `vertices` is 6 for a line, 9 for an arrow. */
-  addLayer(instances, count, vertices) {
+  /** Uploads one layer of lines (`STRIDE` floats each), drawn as arrows when `arrows`. */
+  addLayer(lines, count, arrows) {
     const gl = this.gl;
+    const corners = arrows ? 7 : 4;
+    const pattern = arrows ? [0, 1, 2, 0, 2, 3, 4, 5, 6] : [0, 1, 2, 0, 2, 3];
+    const vertices = new Float32Array(count * corners * STRIDE);
+    const indices = new Uint32Array(count * pattern.length);
+    for (let i = 0; i < count; i++) {
+      const line = lines.subarray(i * STRIDE, (i + 1) * STRIDE);
+      for (let c = 0; c < corners; c++) {
+        const o = (i * corners + c) * STRIDE;
+        vertices.set(line, o);
+        vertices[o + 8] = line[8] + 16 * c; // the corner rides in the colour code's high bits
+      }
+      for (let k = 0; k < pattern.length; k++) indices[i * pattern.length + k] = i * corners + pattern[k];
+    }
     const vao = gl.createVertexArray();
     gl.bindVertexArray(vao);
-    const buffer = gl.createBuffer();
-    gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
-    gl.bufferData(gl.ARRAY_BUFFER, instances, gl.STATIC_DRAW);
+    gl.bindBuffer(gl.ARRAY_BUFFER, gl.createBuffer());
+    gl.bufferData(gl.ARRAY_BUFFER, vertices, gl.STATIC_DRAW);
+    gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gl.createBuffer());
+    gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, indices, gl.STATIC_DRAW);
     const attrs = [[0, 3, 0], [1, 3, 3], [2, 2, 6], [3, 1, 8]];
     for (const [loc, size, offset] of attrs) {
       gl.enableVertexAttribArray(loc);
       gl.vertexAttribPointer(loc, size, gl.FLOAT, false, STRIDE * 4, offset * 4);
-      gl.vertexAttribDivisor(loc, 1);
     }
     gl.bindVertexArray(null);
-    this.layers.push({ vao, instances, count, vertices });
+    this.layers.push({ vao, count, perLine: pattern.length });
   }
 
   /** Draws a frame; returns the number of draw calls it took. */
@@ -110,7 +126,9 @@ export class Renderer {
     gl.viewport(0, 0, width, height);
     gl.clearColor(...BACKGROUND, 1);
     gl.clear(gl.COLOR_BUFFER_BIT);
-    gl.enable(gl.BLEND);
+    // Only highlight modes dim lines; blending costs software WebGL a read per pixel.
+    if (frame.mode === 0) gl.disable(gl.BLEND);
+    else gl.enable(gl.BLEND);
     gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
     gl.useProgram(this.program);
     gl.uniformMatrix4fv(this.u.u_mvp, false, frame.mvp);
@@ -129,26 +147,20 @@ export class Renderer {
   drawMerged(layer) {
     const gl = this.gl;
     gl.bindVertexArray(layer.vao);
-    gl.drawArraysInstanced(gl.TRIANGLES, 0, layer.vertices, layer.count);
+    gl.drawElements(gl.TRIANGLES, layer.count * layer.perLine, gl.UNSIGNED_INT, 0);
     gl.bindVertexArray(null);
     return 1;
   }
 
-  // The baseline for the scale benchmark: one draw call per line, as a scene graph with one
-  // object per line issues them. It is cheaper than a real scene graph (no per-object buffer
-  // or matrix), so the measured ratio understates the gain.
+  // The baseline for the scale benchmark: the same buffers, one draw call per line, as a
+  // scene graph with one object per line issues them. It is cheaper than a real scene graph
+  // (no per-object buffer, state or matrix), so the measured ratio understates the gain.
   drawNaive(layer) {
     const gl = this.gl;
-    const d = layer.instances;
-    for (let loc = 0; loc < 4; loc++) gl.disableVertexAttribArray(loc);
-    for (let i = 0; i < layer.count; i++) {
-      const o = i * STRIDE;
-      gl.vertexAttrib3f(0, d[o], d[o + 1], d[o + 2]);
-      gl.vertexAttrib3f(1, d[o + 3], d[o + 4], d[o + 5]);
-      gl.vertexAttrib2f(2, d[o + 6], d[o + 7]);
-      gl.vertexAttrib1f(3, d[o + 8]);
-      gl.drawArrays(gl.TRIANGLES, 0, layer.vertices);
-    }
+    gl.bindVertexArray(layer.vao);
+    const bytes = layer.perLine * 4;
+    for (let i = 0; i < layer.count; i++) gl.drawElements(gl.TRIANGLES, layer.perLine, gl.UNSIGNED_INT, i * bytes);
+    gl.bindVertexArray(null);
     return layer.count;
   }
 

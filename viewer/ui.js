@@ -87,6 +87,7 @@ export function showError(message) {
 }
 
 const MAX_LABELS = 40;
+const MAX_SCANNED = 400; // bounds the work per update on models with many valued messages
 
 /** Value labels on the most recently arrived messages that carry a value. */
 export class ValueLabels {
@@ -105,13 +106,17 @@ export class ValueLabels {
 
   update(mvp, time, width, height) {
     let shown = 0;
+    const placed = [];
     const hi = upperBound(this.items, time);
-    for (let j = hi - 1; j >= 0 && shown < MAX_LABELS; j--) {
+    for (let j = hi - 1; j >= Math.max(0, hi - MAX_SCANNED) && shown < MAX_LABELS; j--) {
       const { k, text } = this.items[j];
       const o = k * STRIDE;
       const d = this.data;
       const p = project(mvp, (d[o] + d[o + 3]) / 2, (d[o + 1] + d[o + 4]) / 2, (d[o + 2] + d[o + 5]) / 2, width, height);
       if (!p || p[0] < 0 || p[1] < 0 || p[0] > width || p[1] > height) continue;
+      // Labels must stay readable: skip one that would cover another.
+      if (placed.some(([x, y]) => Math.abs(x - p[0]) < 36 && Math.abs(y - p[1]) < 16)) continue;
+      placed.push(p);
       const span = this.span(shown++);
       span.textContent = text;
       span.style.left = `${p[0]}px`;
