@@ -127,12 +127,12 @@ fn hotkeys_and_hover_change_what_is_shown() {
     page.wait_for("!document.getElementById('help').classList.contains('hidden')", Duration::from_secs(5));
     page.press("?");
 
-    // Hover over the middle of a player's longest segment names it.
+    // Hover over the middle of the players' longest segment (away from the arrows) names it.
     page.eval("gotrace.seek(1)");
     let at = page.eval(
-        "(() => { const m = gotrace.model; const p = m.goroutines.find(g => g.name === 'main.player');
-          const s = m.segments.filter(s => s.goroutine === p.id).sort((a, b) => (b.end_ns - b.start_ns) - (a.end_ns - a.start_ns))[0];
-          return gotrace.project(p.id, (s.start_ns + s.end_ns) / 2); })()",
+        "(() => { const m = gotrace.model; const players = new Set(m.goroutines.filter(g => g.name === 'main.player').map(g => g.id));
+          const s = m.segments.filter(s => players.has(s.goroutine)).sort((a, b) => (b.end_ns - b.start_ns) - (a.end_ns - a.start_ns))[0];
+          return gotrace.project(s.goroutine, (s.start_ns + s.end_ns) / 2); })()",
     );
     let point = Point { x: at[0].as_f64().unwrap(), y: at[1].as_f64().unwrap() };
     page.tab.move_mouse_to_point(point).unwrap();
