@@ -50,7 +50,7 @@ export class OrbitCamera {
   fit(center, radius, aspect) {
     this.target = center.slice();
     const half = Math.min(this.fov / 2, Math.atan(Math.tan(this.fov / 2) * aspect));
-    this.distance = (radius / Math.sin(half)) * 1.05;
+    this.distance = (radius / Math.sin(half)) * 1.15; // a margin for the panels over the canvas
   }
 }
 

@@ -38,13 +38,18 @@ export function layout(model) {
   return { index, x, z, depth, start, end, duration, roots: roots.length };
 }
 
-// Sunflower placement: the k-th child sits at radius ∝ √k, so a parent with 10 or 10,000
-// children gets an evenly filled disc; each depth turns by a different phase.
+// A few children sit on a ring around their parent, at most 60° apart so that two children
+// and their parent make a triangle rather than a line (as in the 2016 original); many sit
+// on a sunflower spiral (the k-th at radius ∝ √k), so that 10,000 children fill a disc evenly.
+// Each depth turns by a different phase.
+const RING = 12;
 function placeAround(list, cx, cz, d, spacing, queue, x, z, depth) {
   const phase = d * 1.1;
+  const n = list.length;
   list.forEach((i, k) => {
-    const r = list.length === 1 && d === 0 ? 0 : spacing * Math.sqrt(k + 1);
-    const a = phase + k * GOLDEN_ANGLE;
+    const ring = n <= RING;
+    const r = n === 1 && d === 0 ? 0 : spacing * (ring ? 1 : Math.sqrt(k + 1));
+    const a = phase + (ring ? (k - (n - 1) / 2) * Math.min((2 * Math.PI) / n, Math.PI / 3) : k * GOLDEN_ANGLE);
     x[i] = cx + r * Math.cos(a);
     z[i] = cz + r * Math.sin(a);
     depth[i] = d;
