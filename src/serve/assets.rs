@@ -1,0 +1,58 @@
+//! The viewer's files (`viewer/`), compiled into the binary so that `gotrace view` needs no
+//! network and no install step.
+
+pub struct Asset {
+    /// Path under `viewer/`.
+    pub path: &'static str,
+    pub body: &'static str,
+}
+
+macro_rules! asset {
+    ($path:literal) => {
+        Asset { path: $path, body: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/viewer/", $path)) }
+    };
+}
+
+pub const INDEX: Asset = asset!("index.html");
+pub const STYLE: Asset = asset!("style.css");
+
+/// The ES modules; `main.js` is the entry point.
+pub const MODULES: &[Asset] = &[
+    asset!("main.js"),
+    asset!("bench.js"),
+    asset!("camera.js"),
+    asset!("format.js"),
+    asset!("geometry.js"),
+    asset!("hover.js"),
+    asset!("layout.js"),
+    asset!("palette.js"),
+    asset!("render.js"),
+    asset!("ui.js"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module added to viewer/ but not listed here would load when developing from the
+    /// directory and fail in the binary.
+    #[test]
+    fn every_viewer_module_is_embedded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("viewer");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".js") {
+                assert!(MODULES.iter().any(|m| m.path == name), "viewer/{name} is not embedded");
+            }
+        }
+    }
+
+    #[test]
+    fn modules_import_each_other_through_the_import_map() {
+        for module in MODULES {
+            for line in module.body.lines().filter(|l| l.starts_with("import ")) {
+                assert!(line.contains("from 'gotrace/"), "{}: {line}", module.path);
+            }
+        }
+    }
+}

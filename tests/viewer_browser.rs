@@ -1,0 +1,142 @@
+//! The viewer in a real browser: Debian's headless Chromium (software WebGL) against the real
+//! `gotrace` binary serving real traces of the pingpong program, and the `--html` export
+//! opened from file://. Screenshots go to target/test-artifacts/.
+//!
+//! Needs /usr/bin/chromium (scripts/install-chromium.sh).
+
+mod browser;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use browser::{gotrace, repo_path, Page, Server};
+use headless_chrome::browser::tab::point::Point;
+use serde_json::Value;
+
+/// One Chromium at a time: they are heavy, and the machine is small.
+static BROWSER: Mutex<()> = Mutex::new(());
+
+/// tests/programs/pingpong: main creates two `main.player` goroutines that hit a ball back
+/// and forth over an unbuffered channel; serve, 10 hits and done make 11 messages.
+const PLAYERS: u64 = 2;
+const MESSAGES: u64 = 11;
+
+fn fixture(rel: &str) -> PathBuf {
+    let path = repo_path(rel);
+    assert!(path.exists(), "{rel} is missing: it is one of the committed trace fixtures (scripts/gen-traces.sh)");
+    path
+}
+
+/// What a Go programmer must see: the two players branching off main, the 11 messages as
+/// arrows, and on screen the lines of the spawn tree, red blocked players and the arrows.
+fn check_picture(page: &Page, name: &str) {
+    let players = page.eval(
+        "(() => { const m = gotrace.model; const main = m.goroutines.find(g => g.name === 'main.main');
+          const players = m.goroutines.filter(g => g.name === 'main.player');
+          return { players: players.length, main: main ? main.id : null,
+                   parents: players.map(g => g.parent ?? null) }; })()",
+    );
+    assert_eq!(players["players"], PLAYERS, "{name}: {players}");
+    assert!(players["main"].is_u64(), "{name}: no main.main goroutine: {players}");
+    for parent in players["parents"].as_array().unwrap() {
+        assert_eq!(parent, &players["main"], "{name}: a player not created by main: {players}");
+    }
+    let drawn = page.eval("gotrace.drawn");
+    assert_eq!(drawn["arrows"], MESSAGES, "{name}: arrows drawn {drawn}");
+    assert_eq!(page.eval("gotrace.messages"), MESSAGES, "{name}");
+    assert!(drawn["spawns"].as_u64() >= Some(PLAYERS), "{name}: branches drawn {drawn}");
+    let between = page.eval(
+        "(() => { const m = gotrace.model; const players = new Set(m.goroutines.filter(g => g.name === 'main.player').map(g => g.id));
+          return m.messages.filter(x => players.has(x.from) && players.has(x.to)).length; })()",
+    );
+    assert_eq!(between, MESSAGES - 2, "{name}: hits between the players (all but serve and done)");
+
+    page.eval("gotrace.seek(1), gotrace.freeze()");
+    let pixels = page.eval("gotrace.litPixels()");
+    let code = |c: u32| pixels["byCode"][c.to_string()].as_u64().unwrap_or(0);
+    assert!(pixels["lit"].as_u64() > Some(2000), "{name}: canvas nearly blank: {pixels}");
+    assert!(code(2) > 20, "{name}: no red (blocked) lines: {pixels}");
+    assert!(code(5) > 0, "{name}: no goroutine creation branches: {pixels}");
+    assert!(code(8) > 50, "{name}: no message arrows: {pixels}");
+    std::thread::sleep(Duration::from_millis(300));
+    let shot = page.screenshot(name);
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "{name}: screenshot too small");
+    assert_eq!(page.errors(), Vec::<String>::new(), "{name}: console errors");
+}
+
+fn check_served(rel: &str, name: &str) {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start(&fixture(rel), &[]);
+    let page = Page::open(&server.url);
+    check_picture(&page, name);
+}
+
+#[test]
+fn serves_a_go_1_27_trace() {
+    check_served("tests/traces/pingpong_1_27.trace", "viewer_pingpong_1_27");
+}
+
+#[test]
+fn serves_a_go_1_19_trace() {
+    check_served("tests/traces/pingpong_1_19.trace", "viewer_pingpong_1_19");
+}
+
+#[test]
+fn html_export_renders_the_same_from_file_url() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("pingpong.html");
+    let status = gotrace().arg("view").arg(fixture("tests/traces/pingpong_1_27.trace")).arg("--html").arg(&html).status().unwrap();
+    assert!(status.success());
+    let page = Page::open(&format!("file://{}", html.display()));
+    check_picture(&page, "viewer_pingpong_1_27_html");
+}
+
+#[test]
+fn hotkeys_and_hover_change_what_is_shown() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start(&fixture("tests/traces/pingpong_1_27.trace"), &[]);
+    let page = Page::open(&server.url);
+    let state = || page.eval("({ paused: gotrace.paused, mode: gotrace.mode, lineWidth: gotrace.lineWidth, speed: gotrace.speed, playing: gotrace.playing })");
+    let before = state();
+    assert_eq!(before["paused"], false);
+    assert_eq!(before["mode"], 0);
+
+    // The state is read back after a frame: the render loop publishes it.
+    let after = |key: &str, field: &str, expected: Value| {
+        page.press(key);
+        page.wait_for(&format!("gotrace.{field} === {expected}"), Duration::from_secs(10));
+    };
+    after("p", "paused", Value::Bool(true));
+    after("1", "mode", 1.into());
+    after("+", "lineWidth", (before["lineWidth"].as_u64().unwrap() + 1).into());
+    after("s", "speed", (before["speed"].as_f64().unwrap() / 2.0).into());
+    after("f", "speed", before["speed"].clone());
+    after("4", "mode", 4.into());
+    page.eval("gotrace.seek(1)");
+    let blocked_only = page.eval("gotrace.litPixels()");
+    after("0", "mode", 0.into());
+    let everything = page.eval("gotrace.litPixels()");
+    assert!(
+        blocked_only["byCode"]["2"].as_u64().unwrap_or(0) < everything["byCode"]["2"].as_u64().unwrap_or(0),
+        "mode 4 (messages) must dim the blocked lines: {blocked_only} vs {everything}"
+    );
+    after("r", "playing", Value::Bool(true));
+    page.press("?");
+    page.wait_for("!document.getElementById('help').classList.contains('hidden')", Duration::from_secs(5));
+    page.press("?");
+
+    // Hover over the middle of the players' longest segment (away from the arrows) names it.
+    page.eval("gotrace.seek(1)");
+    let at = page.eval(
+        "(() => { const m = gotrace.model; const players = new Set(m.goroutines.filter(g => g.name === 'main.player').map(g => g.id));
+          const s = m.segments.filter(s => players.has(s.goroutine)).sort((a, b) => (b.end_ns - b.start_ns) - (a.end_ns - a.start_ns))[0];
+          return gotrace.project(s.goroutine, (s.start_ns + s.end_ns) / 2); })()",
+    );
+    let point = Point { x: at[0].as_f64().unwrap(), y: at[1].as_f64().unwrap() };
+    page.tab.move_mouse_to_point(point).unwrap();
+    page.wait_for("gotrace.hover && gotrace.hover.includes('main.player')", Duration::from_secs(10));
+    page.screenshot("viewer_hover");
+    assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
+}

@@ -1,0 +1,101 @@
+// What is under the mouse: the nearest goroutine line or message arrow in screen space.
+// Runs on the CPU over the same laid-out data the GPU draws, at most once per frame.
+
+import { project } from 'gotrace/camera.js';
+import { STRIDE } from 'gotrace/geometry.js';
+import { HEIGHT } from 'gotrace/layout.js';
+import { formatNs, goroutineLabel } from 'gotrace/format.js';
+import { LABELS, nameOfCode } from 'gotrace/palette.js';
+
+const REACH_PX = 7;
+
+export function pick(scene, mvp, time, mx, my, width, height) {
+  const { lay, arrows } = scene;
+  let best = null;
+  let bestD = REACH_PX;
+  for (let i = 0; i < lay.x.length; i++) {
+    if (lay.start[i] > time) continue;
+    const t1 = Math.min(lay.end[i], time);
+    const a = project(mvp, lay.x[i], -lay.start[i] * HEIGHT, lay.z[i], width, height);
+    const b = project(mvp, lay.x[i], -t1 * HEIGHT, lay.z[i], width, height);
+    const hit = a && b && toSegment(mx, my, a, b);
+    if (hit && hit.d < bestD) {
+      bestD = hit.d;
+      best = { goroutine: i, t: lay.start[i] + (t1 - lay.start[i]) * hit.u };
+    }
+  }
+  const d = arrows.data;
+  for (let k = 0; k < arrows.count; k++) {
+    const o = k * STRIDE;
+    const t0 = d[o + 6];
+    if (t0 > time) continue;
+    const t1 = d[o + 7];
+    const g = t1 > t0 ? Math.min(1, (time - t0) / (t1 - t0)) : 1;
+    const a = project(mvp, d[o], d[o + 1], d[o + 2], width, height);
+    const b = project(mvp, d[o] + (d[o + 3] - d[o]) * g, d[o + 1] + (d[o + 4] - d[o + 1]) * g, d[o + 2] + (d[o + 5] - d[o + 2]) * g, width, height);
+    const hit = a && b && toSegment(mx, my, a, b);
+    if (hit && hit.d < bestD) {
+      bestD = hit.d;
+      best = { message: arrows.ids[k] };
+    }
+  }
+  return best;
+}
+
+function toSegment(mx, my, a, b) {
+  const dx = b[0] - a[0];
+  const dy = b[1] - a[1];
+  const len2 = dx * dx + dy * dy;
+  const u = len2 > 0 ? Math.max(0, Math.min(1, ((mx - a[0]) * dx + (my - a[1]) * dy) / len2)) : 0;
+  return { d: Math.hypot(mx - (a[0] + u * dx), my - (a[1] + u * dy)), u };
+}
+
+export function describe(scene, hit) {
+  const { model, lay } = scene;
+  if (hit.message !== undefined) {
+    const m = model.messages[hit.message];
+    const name = (id) => {
+      const i = lay.index.get(id);
+      return i === undefined ? `goroutine ${id}` : goroutineLabel(model.goroutines[i]);
+    };
+    const lines = [
+      `${LABELS[m.kind] ?? m.kind}`,
+      `from ${name(m.from)}`,
+      `to   ${name(m.to)}`,
+      `sent ${formatNs(m.send_ns)}, received ${formatNs(m.recv_ns)}`,
+    ];
+    if (m.channel !== undefined) lines.push(`channel 0x${m.channel.toString(16)}`);
+    if (m.value !== undefined) lines.push(`value ${m.value}`);
+    return lines.join('\n');
+  }
+  const g = model.goroutines[hit.goroutine];
+  const ns = hit.t * lay.duration;
+  const lines = [goroutineLabel(g)];
+  if (g.parent !== undefined) {
+    const p = lay.index.get(g.parent);
+    lines.push(`created by ${p === undefined ? `goroutine ${g.parent}` : goroutineLabel(model.goroutines[p])}`);
+  }
+  lines.push(`lived ${formatNs(g.start_ns)} – ${g.end_ns === undefined ? 'end of trace' : formatNs(g.end_ns)}`);
+  const seg = segmentAt(scene.segsByG[hit.goroutine], ns);
+  if (seg) {
+    const reason = seg.reason ? ` (${seg.reason})` : '';
+    lines.push(`at ${formatNs(ns)}: ${LABELS[seg.state] ?? nameOfCode(0)}${reason}`);
+    lines.push(`  from ${formatNs(seg.start_ns)} to ${formatNs(seg.end_ns)}`);
+  }
+  if (g.system) lines.push('runtime goroutine');
+  return lines.join('\n');
+}
+
+function segmentAt(list, ns) {
+  let lo = 0;
+  let hi = list.length - 1;
+  let found = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].start_ns <= ns) {
+      found = list[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}

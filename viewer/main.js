@@ -1,0 +1,227 @@
+// gotrace viewer: loads the model, lays it out, and runs the render loop, input and overlay.
+// `window.gotrace` is a small read-only view of the state for tests and the benchmark.
+
+import { OrbitCamera } from 'gotrace/camera.js';
+import { buildArrows, buildLines, segmentsByGoroutine } from 'gotrace/geometry.js';
+import { describe, pick } from 'gotrace/hover.js';
+import { HEIGHT, layout } from 'gotrace/layout.js';
+import { Renderer } from 'gotrace/render.js';
+import { ValueLabels, buildHelp, showError, showInfo, showLegend, showStatus, toggleHelp } from 'gotrace/ui.js';
+import { runBenchmark } from 'gotrace/bench.js';
+
+/** Seconds of playback for the whole trace at speed ×1. */
+const PLAYBACK_SECONDS = 12;
+const AUTO_ROTATE = 0.15; // radians per second
+/** Up to this many lines, they are antialiased. */
+const SMOOTH_LINES = 50000;
+
+const hook = { ready: false, error: null };
+window.gotrace = hook;
+window.addEventListener('error', (e) => fail(e.message));
+window.addEventListener('unhandledrejection', (e) => fail(String(e.reason?.message ?? e.reason)));
+
+function fail(message) {
+  hook.error = message;
+  showError(message);
+}
+
+async function loadModel() {
+  const inline = document.getElementById('gotrace-model');
+  if (inline) return JSON.parse(inline.textContent);
+  const response = await fetch('model.json');
+  if (!response.ok) throw new Error(`model.json: HTTP ${response.status}`);
+  return response.json();
+}
+
+async function start() {
+  const model = await loadModel();
+  const lay = layout(model);
+  const lines = buildLines(model, lay);
+  const arrows = buildArrows(model, lay);
+  const scene = { model, lay, lines, arrows, segsByG: segmentsByGoroutine(model, lay) };
+  const canvas = document.getElementById('scene');
+  const renderer = new Renderer(canvas, { antialias: lines.count + arrows.count <= SMOOTH_LINES });
+  renderer.addLayer(lines.data, lines.count, false);
+  renderer.addLayer(arrows.data, arrows.count, true);
+  const camera = new OrbitCamera();
+  const state = {
+    time: 0, playing: true, paused: false, mode: 0, lineWidth: 2, speed: 1,
+    fps: 0, duration: lay.duration, helpShown: false,
+  };
+  const labels = new ValueLabels(scene);
+  showInfo(model, scene);
+  showLegend();
+  buildHelp();
+
+  const size = () => {
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.max(1, Math.round(canvas.clientWidth * dpr));
+    canvas.height = Math.max(1, Math.round(canvas.clientHeight * dpr));
+  };
+  const aspect = () => canvas.clientWidth / Math.max(1, canvas.clientHeight);
+  const fit = () => camera.fit(...boundingSphere(lay), aspect());
+  size();
+  fit();
+  window.addEventListener('resize', size);
+
+  const frameOf = () => ({ mvp: camera.matrix(aspect()), time: state.time, lineWidth: state.lineWidth, mode: state.mode });
+  const keys = {
+    r: () => { state.time = 0; state.playing = true; },
+    ' ': () => { if (state.time >= 1) state.time = 0; state.playing = !state.playing; },
+    p: () => { state.paused = !state.paused; },
+    0: () => { state.mode = 0; }, 1: () => { state.mode = 1; }, 2: () => { state.mode = 2; },
+    3: () => { state.mode = 3; }, 4: () => { state.mode = 4; },
+    '+': () => { state.lineWidth = Math.min(16, state.lineWidth + 1); },
+    '=': () => { state.lineWidth = Math.min(16, state.lineWidth + 1); },
+    '-': () => { state.lineWidth = Math.max(1, state.lineWidth - 1); },
+    s: () => { state.speed = Math.max(1 / 64, state.speed / 2); },
+    f: () => { state.speed = Math.min(64, state.speed * 2); },
+    v: fit,
+    '?': () => toggleHelp(),
+    Escape: () => toggleHelp(false),
+  };
+  window.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.target instanceof HTMLInputElement && e.key !== '?') return;
+    const action = keys[e.key];
+    if (action) {
+      action();
+      e.preventDefault();
+    }
+  });
+  document.getElementById('fit').onclick = fit;
+  document.getElementById('helpbtn').onclick = () => toggleHelp();
+  document.getElementById('play').onclick = keys[' '];
+  const scrubber = document.getElementById('scrubber');
+  scrubber.addEventListener('input', () => { state.time = scrubber.value / 1000; });
+
+  const mouse = attachMouse(canvas, camera);
+  const tooltip = document.getElementById('tooltip');
+  let last = performance.now();
+  let frames = 0;
+  let fpsSince = last;
+  let drawCalls = 0;
+  let frameNo = 0;
+
+  const loop = (now) => {
+    const dt = Math.min(0.25, (now - last) / 1000);
+    last = now;
+    if (state.playing) {
+      state.time = Math.min(1, state.time + (dt * state.speed) / PLAYBACK_SECONDS);
+      if (state.time >= 1) state.playing = false;
+    }
+    if (document.activeElement !== scrubber) scrubber.value = Math.round(state.time * 1000);
+    if (!state.paused && !mouse.dragging) camera.yaw += AUTO_ROTATE * dt;
+    const frame = frameOf();
+    drawCalls = renderer.draw(frame);
+    if (frameNo++ % 3 === 0) labels.update(frame.mvp, state.time, canvas.clientWidth, canvas.clientHeight);
+    if (mouse.moved) {
+      mouse.moved = false;
+      const hit = mouse.over && pick(scene, frame.mvp, state.time, mouse.x, mouse.y, canvas.clientWidth, canvas.clientHeight);
+      tooltip.classList.toggle('hidden', !hit);
+      if (hit) {
+        tooltip.textContent = describe(scene, hit);
+        tooltip.style.left = `${Math.min(mouse.x + 14, canvas.clientWidth - tooltip.offsetWidth - 4)}px`;
+        tooltip.style.top = `${mouse.y + 14}px`;
+      }
+      hook.hover = hit ? tooltip.textContent : null;
+    }
+    frames++;
+    if (now - fpsSince >= 1000) {
+      state.fps = Math.round((frames * 1000) / (now - fpsSince));
+      frames = 0;
+      fpsSince = now;
+    }
+    showStatus(state);
+    Object.assign(hook, {
+      mode: state.mode, paused: state.paused, playing: state.playing, lineWidth: state.lineWidth,
+      speed: state.speed, time: state.time, fps: state.fps, drawCalls,
+    });
+    if (!hook.benchmarking) requestAnimationFrame(loop);
+  };
+
+  Object.assign(hook, {
+    model,
+    goroutines: model.goroutines.length,
+    messages: model.messages.length,
+    drawn: { goroutines: lay.x.length, segments: lines.segments, spawns: lines.spawns, arrows: arrows.count },
+    seek: (t) => { state.time = Math.max(0, Math.min(1, t)); state.playing = false; },
+    // A fixed camera for reproducible pictures: the default angle, fitted, not rotating.
+    freeze: () => { camera.yaw = new OrbitCamera().yaw; state.paused = true; fit(); },
+    litPixels: () => renderer.litPixels(frameOf()),
+    hoverAt: (x, y) => {
+      const hit = pick(scene, frameOf().mvp, state.time, x, y, canvas.clientWidth, canvas.clientHeight);
+      return hit ? describe(scene, hit) : null;
+    },
+    project: (goroutineId, ns) => {
+      const i = lay.index.get(goroutineId);
+      const p = camera.matrix(aspect());
+      return i === undefined ? null : projectPoint(p, lay.x[i], (-ns / lay.duration) * HEIGHT, lay.z[i], canvas);
+    },
+    runBenchmark: (seconds) => {
+      hook.benchmarking = true;
+      return runBenchmark(renderer, camera, frameOf, seconds).finally(() => {
+        hook.benchmarking = false;
+        requestAnimationFrame(loop);
+      });
+    },
+    ready: true,
+  });
+  requestAnimationFrame(loop);
+}
+
+function projectPoint(m, x, y, z, canvas) {
+  const w = m[3] * x + m[7] * y + m[11] * z + m[15];
+  const px = (m[0] * x + m[4] * y + m[8] * z + m[12]) / w;
+  const py = (m[1] * x + m[5] * y + m[9] * z + m[13]) / w;
+  return [(px * 0.5 + 0.5) * canvas.clientWidth, (0.5 - py * 0.5) * canvas.clientHeight];
+}
+
+// The whole drawing: every goroutine from the top (t = 0) to the bottom (t = end).
+function boundingSphere(lay) {
+  let r = 0;
+  for (let i = 0; i < lay.x.length; i++) r = Math.max(r, Math.hypot(lay.x[i], lay.z[i]));
+  const center = [0, -HEIGHT / 2, 0];
+  return [center, Math.hypot(r, HEIGHT / 2)];
+}
+
+// Drag rotates, shift/right drag pans, wheel and pinch zoom.
+function attachMouse(canvas, camera) {
+  const mouse = { x: 0, y: 0, moved: false, over: false, dragging: false };
+  let button = -1;
+  let lastX = 0;
+  let lastY = 0;
+  canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+  canvas.addEventListener('pointerdown', (e) => {
+    button = e.shiftKey ? 2 : e.button;
+    lastX = e.clientX;
+    lastY = e.clientY;
+    mouse.dragging = true;
+    canvas.classList.add('dragging');
+    canvas.setPointerCapture(e.pointerId);
+  });
+  canvas.addEventListener('pointerup', (e) => {
+    button = -1;
+    mouse.dragging = false;
+    canvas.classList.remove('dragging');
+    canvas.releasePointerCapture(e.pointerId);
+  });
+  canvas.addEventListener('pointermove', (e) => {
+    Object.assign(mouse, { x: e.offsetX, y: e.offsetY, moved: true, over: true });
+    if (button < 0) return;
+    const dx = e.clientX - lastX;
+    const dy = e.clientY - lastY;
+    lastX = e.clientX;
+    lastY = e.clientY;
+    if (button === 0) camera.rotate(dx, dy);
+    else camera.pan(dx, dy, canvas.clientHeight);
+  });
+  canvas.addEventListener('pointerleave', () => Object.assign(mouse, { moved: true, over: false }));
+  canvas.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    const delta = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaY;
+    camera.zoom(Math.exp(delta * (e.ctrlKey ? 0.01 : 0.0015)));
+  }, { passive: false });
+  return mouse;
+}
+
+start().catch((e) => fail(e.message ?? String(e)));

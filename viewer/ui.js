@@ -1,0 +1,145 @@
+// The HTML around the canvas: trace info, legend, help, status line and value labels.
+
+import { project } from 'gotrace/camera.js';
+import { STRIDE } from 'gotrace/geometry.js';
+import { formatNs } from 'gotrace/format.js';
+import { COLORS, LABELS } from 'gotrace/palette.js';
+
+const $ = (id) => document.getElementById(id);
+
+export const HOTKEYS = [
+  ['r', 'restart playback'],
+  ['space', 'pause / resume playback'],
+  ['p', 'pause / resume auto-rotation'],
+  ['1 2 3 4', 'highlight blocked / sleeping / running / messages'],
+  ['0', 'highlight nothing (default)'],
+  ['+ -', 'wider / thinner lines'],
+  ['s f', 'slower / faster playback'],
+  ['v', 'fit to view'],
+  ['?', 'this help'],
+  ['drag', 'rotate'],
+  ['shift+drag, right drag', 'pan'],
+  ['wheel, pinch', 'zoom'],
+];
+
+export const MODES = ['all', 'blocked', 'sleeping', 'running', 'messages'];
+
+export function showInfo(model, scene) {
+  const meta = model.meta ?? {};
+  const el = $('info');
+  el.textContent = '';
+  const title = document.createElement('b');
+  title.textContent = `gotrace · ${meta.format ?? 'trace'}`;
+  el.append(title, document.createElement('br'));
+  el.append(`${model.goroutines.length} goroutines, ${scene.arrows.count} messages, ${formatNs(scene.lay.duration)}`);
+  const notes = [];
+  if (meta.channel_truth) notes.push(`messages ${meta.channel_truth}`);
+  if (meta.hidden_goroutines) notes.push(`${meta.hidden_goroutines} runtime goroutines hidden (--all shows them)`);
+  if (notes.length) el.append(document.createElement('br'), notes.join(' · '));
+  if (meta.unattributed) {
+    const w = document.createElement('div');
+    w.className = 'warn';
+    w.textContent = `${meta.unattributed} wake-ups in channel operations could not be turned into messages`;
+    el.append(w);
+  }
+}
+
+export function showLegend() {
+  const el = $('legend');
+  for (const name of ['running', 'runnable', 'blocked', 'sleeping', 'syscall', 'spawn', 'chan', 'select', 'close', 'sync']) {
+    const row = document.createElement('div');
+    const swatch = document.createElement('i');
+    swatch.style.background = COLORS[name];
+    row.append(swatch, LABELS[name]);
+    el.append(row);
+  }
+}
+
+export function buildHelp() {
+  const table = document.createElement('table');
+  for (const [key, what] of HOTKEYS) {
+    const tr = table.insertRow();
+    const k = document.createElement('kbd');
+    k.textContent = key;
+    tr.insertCell().append(k);
+    tr.insertCell().textContent = what;
+  }
+  const el = $('help');
+  const h = document.createElement('b');
+  h.textContent = 'gotrace: time runs downward; each line is a goroutine, branching off its creator; arrows are messages.';
+  el.append(h, table);
+}
+
+export function toggleHelp(show) {
+  $('help').classList.toggle('hidden', show === undefined ? undefined : !show);
+}
+
+export function showStatus(state) {
+  $('status').textContent = `${MODES[state.mode]} · width ${state.lineWidth} · speed ×${state.speed} · ${state.paused ? 'rotation paused' : 'rotating'} · ${state.fps} fps`;
+  $('clock').textContent = `${formatNs(state.time * state.duration)} / ${formatNs(state.duration)}`;
+  $('play').textContent = state.playing ? '❚❚' : '▶';
+}
+
+export function showError(message) {
+  const el = $('error');
+  el.textContent = `gotrace: ${message}`;
+  el.classList.remove('hidden');
+}
+
+const MAX_LABELS = 40;
+const MAX_SCANNED = 400; // bounds the work per update on models with many valued messages
+
+/** Value labels on the most recently arrived messages that carry a value. */
+export class ValueLabels {
+  constructor(scene) {
+    const { arrows, model } = scene;
+    this.items = [];
+    for (let k = 0; k < arrows.count; k++) {
+      const m = model.messages[arrows.ids[k]];
+      if (m.value !== undefined) this.items.push({ k, t1: arrows.data[k * STRIDE + 7], text: String(m.value) });
+    }
+    this.items.sort((a, b) => a.t1 - b.t1);
+    this.data = arrows.data;
+    this.pool = [];
+    this.root = $('labels');
+  }
+
+  update(mvp, time, width, height) {
+    let shown = 0;
+    const placed = [];
+    const hi = upperBound(this.items, time);
+    for (let j = hi - 1; j >= Math.max(0, hi - MAX_SCANNED) && shown < MAX_LABELS; j--) {
+      const { k, text } = this.items[j];
+      const o = k * STRIDE;
+      const d = this.data;
+      const p = project(mvp, (d[o] + d[o + 3]) / 2, (d[o + 1] + d[o + 4]) / 2, (d[o + 2] + d[o + 5]) / 2, width, height);
+      if (!p || p[0] < 0 || p[1] < 0 || p[0] > width || p[1] > height) continue;
+      // Labels must stay readable: skip one that would cover another.
+      if (placed.some(([x, y]) => Math.abs(x - p[0]) < 36 && Math.abs(y - p[1]) < 16)) continue;
+      placed.push(p);
+      const span = this.span(shown++);
+      span.textContent = text;
+      span.style.left = `${p[0]}px`;
+      span.style.top = `${p[1]}px`;
+      span.hidden = false;
+    }
+    for (let j = shown; j < this.pool.length; j++) this.pool[j].hidden = true;
+    return shown;
+  }
+
+  span(i) {
+    while (this.pool.length <= i) this.pool.push(this.root.appendChild(document.createElement('span')));
+    return this.pool[i];
+  }
+}
+
+function upperBound(items, t) {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid].t1 <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
