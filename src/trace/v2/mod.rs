@@ -1,25 +1,195 @@
-//! STUB: replaced by the real reader.
+//! The new trace format (Go 1.22+, headers `go 1.22 trace` … `go 1.26 trace`).
+//!
+//! The file is a sequence of generations, each a set of per-M batches plus the string, stack
+//! and frequency tables they use. The reader handles one generation at a time: it indexes the
+//! batches (byte ranges only), interns the tables, then merges the per-M streams lazily,
+//! always taking the earliest event whose scheduling preconditions hold (see [`order`]).
 
+mod cursor;
+mod events;
+mod generation;
+mod idmap;
+mod order;
+mod tables;
+
+use std::collections::VecDeque;
+
+use self::cursor::MCursor;
+use self::events::EventTable;
+use self::generation::Generation;
+use self::order::{At, Ordering};
+use self::tables::GenTables;
 use super::error::{Result, TraceError};
 use super::event::Event;
 use super::tables::Tables;
+use super::HEADER_LEN;
 
 pub struct Reader<'a> {
-    _data: &'a [u8],
+    data: &'a [u8],
+    minor: u32,
+    table: EventTable,
+    gen: Generation,
+    /// `false` before the first generation was read.
+    started: bool,
+    gen_tables: GenTables,
+    order: Ordering,
+    /// One cursor per M that still has events, kept as a min-heap on the next event's time.
+    frontier: Vec<MCursor<'a>>,
+    /// Translated events not yet returned; their `ts` is still in clock ticks.
+    pending: VecDeque<Event>,
+    /// Absolute nanoseconds of the first event returned.
+    origin_ns: Option<f64>,
+    last_ts: u64,
     warnings: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(data: &'a [u8], _minor: u32, _tables: &mut Tables) -> Result<Self> {
-        Err(TraceError::malformed(super::HEADER_LEN, "a reader for this format (not written yet)"))
-            .map(|()| Reader { _data: data, warnings: Vec::new() })
+    pub fn new(data: &'a [u8], minor: u32, _tables: &mut Tables) -> Result<Self> {
+        if !events::supported(minor) {
+            return Err(TraceError::Unsupported { header: format!("go 1.{minor} trace") });
+        }
+        Ok(Reader {
+            data,
+            minor,
+            table: EventTable::new(minor),
+            gen: Generation::default(),
+            started: false,
+            gen_tables: GenTables::default(),
+            order: Ordering::default(),
+            frontier: Vec::new(),
+            pending: VecDeque::new(),
+            origin_ns: None,
+            last_ts: 0,
+            warnings: Vec::new(),
+        })
     }
 
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
 
-    pub fn next_event(&mut self, _tables: &mut Tables) -> Result<Option<Event>> {
-        Ok(None)
+    pub fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
+        loop {
+            if let Some(ev) = self.pending.pop_front() {
+                return Ok(Some(self.finish(ev)));
+            }
+            if self.frontier.is_empty() {
+                if !self.next_generation(tables)? {
+                    return Ok(None);
+                }
+                continue;
+            }
+            self.step()?;
+        }
+    }
+
+    /// Converts the event's clock ticks to nanoseconds since the first event, never going
+    /// backwards (events of different Ms can be ordered against their timestamps).
+    fn finish(&mut self, mut ev: Event) -> Event {
+        let abs = ev.ts as f64 * self.gen.ns_per_tick;
+        let origin = *self.origin_ns.get_or_insert(abs);
+        let ts = (abs - origin).max(0.0) as u64;
+        self.last_ts = self.last_ts.max(ts);
+        ev.ts = self.last_ts;
+        ev
+    }
+
+    /// Indexes the next generation and sets up its cursors; `false` at the end of the file.
+    fn next_generation(&mut self, tables: &mut Tables) -> Result<bool> {
+        let (start, prev) = if self.started { (self.gen.end, Some(self.gen.gen)) } else { (HEADER_LEN, None) };
+        if !self.gen.scan(self.data, start, self.minor, prev)? {
+            return Ok(false);
+        }
+        self.started = true;
+        self.gen_tables.load(self.data, &self.gen.string_batches, &self.gen.stack_batches, tables)?;
+        for mb in &self.gen.ms {
+            let mut c = MCursor::new(mb.m, self.order.m_slot(mb.m), mb.first, mb.end);
+            if c.advance(self.data, &self.gen.batches, &self.table)? {
+                self.frontier.push(c);
+            }
+        }
+        // A sorted vector is a valid heap.
+        self.frontier.sort_by_key(|c| c.ev.ticks);
+        Ok(true)
+    }
+
+    /// Takes one event: the earliest M whose event can advance.
+    fn step(&mut self) -> Result<()> {
+        if self.try_advance(0)? {
+            return Ok(());
+        }
+        self.frontier.sort_by_key(|c| c.ev.ticks);
+        for i in 1..self.frontier.len() {
+            if self.try_advance(i)? {
+                return Ok(());
+            }
+        }
+        let c = &self.frontier[0];
+        Err(TraceError::inconsistent(
+            c.ev.offset,
+            format_args!(
+                "no thread's next event can happen (generation {}, {} threads waiting; earliest: {} on M {})",
+                self.gen.gen,
+                self.frontier.len(),
+                events::name(c.ev.typ),
+                c.m
+            ),
+        ))
+    }
+
+    fn try_advance(&mut self, i: usize) -> Result<bool> {
+        let c = &mut self.frontier[i];
+        let at = At { ev: &c.ev, m: c.m, slot: c.slot, gen: self.gen.gen };
+        if !self.order.advance(&at, &self.gen_tables, &mut self.pending)? {
+            return Ok(false);
+        }
+        if c.advance(self.data, &self.gen.batches, &self.table)? {
+            heap_update(&mut self.frontier, i);
+        } else {
+            heap_remove(&mut self.frontier, i);
+        }
+        Ok(true)
+    }
+}
+
+fn key(h: &[MCursor<'_>], i: usize) -> u64 {
+    h[i].ev.ticks
+}
+
+/// Restores the heap after the key of element `i` changed.
+fn heap_update(h: &mut [MCursor<'_>], i: usize) {
+    if sift_up(h, i) == i {
+        sift_down(h, i);
+    }
+}
+
+fn heap_remove(h: &mut Vec<MCursor<'_>>, i: usize) {
+    h.swap_remove(i);
+    if i < h.len() {
+        heap_update(h, i);
+    }
+}
+
+fn sift_up(h: &mut [MCursor<'_>], mut i: usize) -> usize {
+    while i > 0 && key(h, (i - 1) / 2) > key(h, i) {
+        h.swap((i - 1) / 2, i);
+        i = (i - 1) / 2;
+    }
+    i
+}
+
+fn sift_down(h: &mut [MCursor<'_>], mut i: usize) {
+    loop {
+        let mut m = i;
+        for child in [2 * i + 1, 2 * i + 2] {
+            if child < h.len() && key(h, child) < key(h, m) {
+                m = child;
+            }
+        }
+        if m == i {
+            return;
+        }
+        h.swap(i, m);
+        i = m;
     }
 }
