@@ -25,14 +25,42 @@ pub struct MCursor<'a> {
     pub slot: Option<usize>,
     next_batch: usize,
     end_batch: usize,
-    cur: Cursor<'a>,
+    /// The current batch's bytes, which start at file offset `base`.
+    batch: &'a [u8],
+    base: usize,
+    pos: usize,
     last_ticks: u64,
     pub ev: RawEvent,
 }
 
+/// A uvarint at `*pos`, or `None` if it is cut off or wider than 64 bits (the caller
+/// re-reads it with [`Cursor`] to say why). This is the hot loop of the whole reader.
+#[inline(always)]
+fn uvarint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    let b = *buf.get(*pos)?;
+    *pos += 1;
+    if b < 0x80 {
+        return Some(u64::from(b));
+    }
+    let mut value = u64::from(b & 0x7f);
+    let mut shift = 7;
+    loop {
+        let b = *buf.get(*pos)?;
+        *pos += 1;
+        if shift == 63 && b > 1 {
+            return None;
+        }
+        value |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(value);
+        }
+        shift += 7;
+    }
+}
+
 impl<'a> MCursor<'a> {
     pub fn new(m: u64, slot: Option<usize>, first: usize, end: usize) -> Self {
-        MCursor { m, slot, next_batch: first, end_batch: end, cur: Cursor::new(&[], 0), last_ticks: 0, ev: RawEvent::default() }
+        MCursor { m, slot, next_batch: first, end_batch: end, batch: &[], base: 0, pos: 0, last_ticks: 0, ev: RawEvent::default() }
     }
 
     /// Decodes the next event into `self.ev`; `false` when the M has no more events.
@@ -41,43 +69,65 @@ impl<'a> MCursor<'a> {
     #[inline]
     pub fn advance(&mut self, data: &'a [u8], batches: &[BatchRef], table: &EventTable) -> Result<bool> {
         loop {
-            while self.cur.is_empty() {
+            while self.pos >= self.batch.len() {
                 let Some(b) = batches.get(self.next_batch).filter(|_| self.next_batch < self.end_batch) else {
                     return Ok(false);
                 };
                 self.next_batch += 1;
-                self.cur = Cursor::new(&data[b.start..b.end], b.start);
+                self.batch = &data[b.start..b.end];
+                self.base = b.start;
+                self.pos = 0;
                 self.last_ticks = b.ticks;
             }
-            let offset = self.cur.offset();
-            let typ = self.cur.byte("an event type")?;
+            let start = self.pos;
+            let typ = self.batch[start];
+            self.pos += 1;
             let nargs = match table.kind(typ) {
                 Kind::Timed(n) => n,
                 Kind::Experimental(n) => {
-                    let dt = self.cur.uvarint("an event's timestamp delta")?;
-                    self.last_ticks = self.last_ticks.saturating_add(dt);
-                    for _ in 1..n {
-                        self.cur.uvarint("an experimental event's argument")?;
-                    }
+                    self.read_args(n, start)?;
                     continue;
                 }
                 Kind::UnknownExperimental => {
                     return Err(TraceError::malformed(
-                        offset,
+                        self.base + start,
                         format_args!("an event of a known experiment, found experimental type {typ} whose size is unknown"),
                     ))
                 }
-                Kind::Invalid => return Err(TraceError::malformed(offset, format_args!("an event type of this format version, found {typ}"))),
+                Kind::Invalid => {
+                    return Err(TraceError::malformed(self.base + start, format_args!("an event type of this format version, found {typ}")))
+                }
             };
-            let dt = self.cur.uvarint("an event's timestamp delta")?;
-            self.last_ticks = self.last_ticks.saturating_add(dt);
+            self.read_args(nargs, start)?;
             self.ev.typ = typ;
             self.ev.ticks = self.last_ticks;
-            self.ev.offset = offset;
-            for i in 0..nargs as usize - 1 {
-                self.ev.args[i] = self.cur.uvarint("an event argument")?;
-            }
+            self.ev.offset = self.base + start;
             return Ok(true);
+        }
+    }
+
+    /// Reads the timestamp delta and `n - 1` arguments of the event that starts at `start`.
+    #[inline(always)]
+    fn read_args(&mut self, n: u8, start: usize) -> Result<()> {
+        let Some(dt) = uvarint(self.batch, &mut self.pos) else { return Err(self.varint_error(start)) };
+        self.last_ticks = self.last_ticks.saturating_add(dt);
+        for i in 0..usize::from(n) - 1 {
+            let Some(arg) = uvarint(self.batch, &mut self.pos) else { return Err(self.varint_error(start)) };
+            if let Some(slot) = self.ev.args.get_mut(i) {
+                *slot = arg;
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds the first bad varint of the event at `start` again, with full error reporting.
+    #[cold]
+    fn varint_error(&self, start: usize) -> TraceError {
+        let mut c = Cursor::new(&self.batch[start + 1..], self.base + start + 1);
+        loop {
+            if let Err(e) = c.uvarint("an event argument") {
+                return e;
+            }
         }
     }
 }

@@ -35,14 +35,42 @@ pub struct Generation {
     /// String and stack table batches, to be loaded before any event is read.
     pub string_batches: Vec<BatchRef>,
     pub stack_batches: Vec<BatchRef>,
-    /// Nanoseconds per timestamp tick.
-    pub ns_per_tick: f64,
+    /// Converts the generation's timestamps (`None` until its Frequency event is read).
+    pub clock: Option<Clock>,
     /// Where the next generation starts.
     pub end: usize,
     /// Offset of the generation's first batch, for errors about the whole generation.
     pub start: usize,
     /// Scratch: (M, batch) pairs in file order before grouping.
     unsorted: Vec<(u64, BatchRef)>,
+}
+
+/// Timestamp ticks to nanoseconds. Usually a tick is a whole number of nanoseconds (Linux:
+/// 64), and integer arithmetic then keeps the per-event conversion cheap and exact.
+#[derive(Clone, Copy, Debug)]
+pub enum Clock {
+    WholeNs(u64),
+    Fraction(f64),
+}
+
+const NS_PER_SEC: u64 = 1_000_000_000;
+
+impl Clock {
+    fn new(freq: u64) -> Clock {
+        if NS_PER_SEC % freq == 0 {
+            Clock::WholeNs(NS_PER_SEC / freq)
+        } else {
+            Clock::Fraction(NS_PER_SEC as f64 / freq as f64)
+        }
+    }
+
+    #[inline]
+    pub fn ns(self, ticks: u64) -> u64 {
+        match self {
+            Clock::WholeNs(k) => ticks.saturating_mul(k),
+            Clock::Fraction(f) => (ticks as f64 * f) as u64,
+        }
+    }
 }
 
 /// One batch header.
@@ -70,7 +98,7 @@ impl Generation {
         self.string_batches.clear();
         self.stack_batches.clear();
         self.unsorted.clear();
-        self.ns_per_tick = 0.0;
+        self.clock = None;
         self.start = start;
         let mut pos = start;
         loop {
@@ -111,7 +139,7 @@ impl Generation {
             }
             self.add_batch(data, h, minor)?;
         }
-        if self.ns_per_tick == 0.0 {
+        if self.clock.is_none() {
             return Err(TraceError::malformed(pos, format_args!("a Frequency event in generation {} (starting at byte {start})", self.gen)));
         }
         self.end = pos;
@@ -146,10 +174,10 @@ impl Generation {
             match c.byte("a sync event")? {
                 EV_FREQUENCY => {
                     let freq = c.uvarint("the trace clock frequency")?;
-                    if freq == 0 || self.ns_per_tick != 0.0 {
+                    if freq == 0 || self.clock.is_some() {
                         return Err(TraceError::malformed(at, "exactly one non-zero Frequency event per generation"));
                     }
-                    self.ns_per_tick = 1e9 / freq as f64;
+                    self.clock = Some(Clock::new(freq));
                 }
                 EV_CLOCK_SNAPSHOT if minor >= 25 => {
                     for what in ["clock snapshot time", "monotonic clock", "wall clock seconds", "wall clock nanoseconds"] {

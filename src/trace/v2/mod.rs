@@ -12,12 +12,10 @@ mod idmap;
 mod order;
 mod tables;
 
-use std::collections::VecDeque;
-
 use self::cursor::MCursor;
 use self::events::EventTable;
 use self::generation::Generation;
-use self::order::{At, Ordering};
+use self::order::{At, Ordering, Pending};
 use self::tables::GenTables;
 use super::error::{Result, TraceError};
 use super::event::Event;
@@ -33,12 +31,14 @@ pub struct Reader<'a> {
     started: bool,
     gen_tables: GenTables,
     order: Ordering,
-    /// One cursor per M that still has events, kept as a min-heap on the next event's time.
-    frontier: Vec<MCursor<'a>>,
+    /// One cursor per M of the generation.
+    cursors: Vec<MCursor<'a>>,
+    /// The cursors that still have events, as a min-heap of (next event's ticks, index).
+    frontier: Vec<(u64, usize)>,
     /// Translated events not yet returned; their `ts` is still in clock ticks.
-    pending: VecDeque<Event>,
+    pending: Pending,
     /// Absolute nanoseconds of the first event returned.
-    origin_ns: Option<f64>,
+    origin_ns: Option<u64>,
     last_ts: u64,
     warnings: Vec<String>,
 }
@@ -56,8 +56,9 @@ impl<'a> Reader<'a> {
             started: false,
             gen_tables: GenTables::default(),
             order: Ordering::default(),
+            cursors: Vec::new(),
             frontier: Vec::new(),
-            pending: VecDeque::new(),
+            pending: Pending::default(),
             origin_ns: None,
             last_ts: 0,
             warnings: Vec::new(),
@@ -70,7 +71,7 @@ impl<'a> Reader<'a> {
 
     pub fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
         loop {
-            if let Some(ev) = self.pending.pop_front() {
+            if let Some(ev) = self.pending.pop() {
                 return Ok(Some(self.finish(ev)));
             }
             if self.frontier.is_empty() {
@@ -86,10 +87,9 @@ impl<'a> Reader<'a> {
     /// Converts the event's clock ticks to nanoseconds since the first event, never going
     /// backwards (events of different Ms can be ordered against their timestamps).
     fn finish(&mut self, mut ev: Event) -> Event {
-        let abs = ev.ts as f64 * self.gen.ns_per_tick;
+        let abs = self.gen.clock.map_or(0, |c| c.ns(ev.ts));
         let origin = *self.origin_ns.get_or_insert(abs);
-        let ts = (abs - origin).max(0.0) as u64;
-        self.last_ts = self.last_ts.max(ts);
+        self.last_ts = self.last_ts.max(abs.saturating_sub(origin));
         ev.ts = self.last_ts;
         ev
     }
@@ -102,14 +102,16 @@ impl<'a> Reader<'a> {
         }
         self.started = true;
         self.gen_tables.load(self.data, &self.gen.string_batches, &self.gen.stack_batches, tables)?;
+        self.cursors.clear();
         for mb in &self.gen.ms {
             let mut c = MCursor::new(mb.m, self.order.m_slot(mb.m), mb.first, mb.end);
             if c.advance(self.data, &self.gen.batches, &self.table)? {
-                self.frontier.push(c);
+                self.frontier.push((c.ev.ticks, self.cursors.len()));
+                self.cursors.push(c);
             }
         }
         // A sorted vector is a valid heap.
-        self.frontier.sort_by_key(|c| c.ev.ticks);
+        self.frontier.sort_unstable();
         Ok(true)
     }
 
@@ -118,13 +120,13 @@ impl<'a> Reader<'a> {
         if self.try_advance(0)? {
             return Ok(());
         }
-        self.frontier.sort_by_key(|c| c.ev.ticks);
+        self.frontier.sort_unstable();
         for i in 1..self.frontier.len() {
             if self.try_advance(i)? {
                 return Ok(());
             }
         }
-        let c = &self.frontier[0];
+        let c = &self.cursors[self.frontier[0].1];
         Err(TraceError::inconsistent(
             c.ev.offset,
             format_args!(
@@ -137,13 +139,15 @@ impl<'a> Reader<'a> {
         ))
     }
 
+    #[inline]
     fn try_advance(&mut self, i: usize) -> Result<bool> {
-        let c = &mut self.frontier[i];
+        let c = &mut self.cursors[self.frontier[i].1];
         let at = At { ev: &c.ev, m: c.m, slot: c.slot, gen: self.gen.gen };
         if !self.order.advance(&at, &self.gen_tables, &mut self.pending)? {
             return Ok(false);
         }
         if c.advance(self.data, &self.gen.batches, &self.table)? {
+            self.frontier[i].0 = c.ev.ticks;
             heap_update(&mut self.frontier, i);
         } else {
             heap_remove(&mut self.frontier, i);
@@ -152,37 +156,33 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn key(h: &[MCursor<'_>], i: usize) -> u64 {
-    h[i].ev.ticks
-}
-
 /// Restores the heap after the key of element `i` changed.
-fn heap_update(h: &mut [MCursor<'_>], i: usize) {
+fn heap_update(h: &mut [(u64, usize)], i: usize) {
     if sift_up(h, i) == i {
         sift_down(h, i);
     }
 }
 
-fn heap_remove(h: &mut Vec<MCursor<'_>>, i: usize) {
+fn heap_remove(h: &mut Vec<(u64, usize)>, i: usize) {
     h.swap_remove(i);
     if i < h.len() {
         heap_update(h, i);
     }
 }
 
-fn sift_up(h: &mut [MCursor<'_>], mut i: usize) -> usize {
-    while i > 0 && key(h, (i - 1) / 2) > key(h, i) {
+fn sift_up(h: &mut [(u64, usize)], mut i: usize) -> usize {
+    while i > 0 && h[(i - 1) / 2] > h[i] {
         h.swap((i - 1) / 2, i);
         i = (i - 1) / 2;
     }
     i
 }
 
-fn sift_down(h: &mut [MCursor<'_>], mut i: usize) {
+fn sift_down(h: &mut [(u64, usize)], mut i: usize) {
     loop {
         let mut m = i;
         for child in [2 * i + 1, 2 * i + 2] {
-            if child < h.len() && key(h, child) < key(h, m) {
+            if child < h.len() && h[child] < h[m] {
                 m = child;
             }
         }

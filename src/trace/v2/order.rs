@@ -7,7 +7,7 @@
 //! on (the same rules as Go's own `internal/trace` ordering). The state also tells which
 //! goroutine and proc each M is running, which is what every event's `g` and `p` are.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use super::cursor::RawEvent;
 use super::events::{self, *};
@@ -116,6 +116,12 @@ impl Default for Ordering {
     }
 }
 
+/// An "inconsistent trace" error for `at.ev` that says what the event needed. Only built on
+/// failure: formatting is far too slow for the per-event path.
+fn bad(at: &At<'_>, needed: impl std::fmt::Display) -> TraceError {
+    TraceError::inconsistent(at.ev.offset, format_args!("{} on M {} needs {needed}", events::name(at.ev.typ), at.m))
+}
+
 fn status_to_state(status: u8) -> GoState {
     match status {
         G_RUNNABLE => GoState::Runnable,
@@ -125,15 +131,47 @@ fn status_to_state(status: u8) -> GoState {
     }
 }
 
-/// Collects the events one trace event turns into.
+/// The events one trace event turns into (at most two: a coroutine switch is a block and a
+/// start), waiting to be returned. A fixed array: this is on the per-event path.
+pub struct Pending {
+    events: [Event; 2],
+    len: usize,
+    next: usize,
+}
+
+impl Default for Pending {
+    fn default() -> Self {
+        let none = Event { ts: 0, g: NO_GOROUTINE, p: NO_PROC, stack: StackId::NONE, kind: EventKind::GoStart };
+        Pending { events: [none; 2], len: 0, next: 0 }
+    }
+}
+
+impl Pending {
+    #[inline]
+    pub fn pop(&mut self) -> Option<Event> {
+        let ev = self.events.get(self.next).filter(|_| self.next < self.len).copied();
+        if ev.is_some() {
+            self.next += 1;
+        }
+        ev
+    }
+}
+
+/// Appends translated events to [`Pending`], all at the trace event's time.
 struct Out<'q> {
-    queue: &'q mut VecDeque<Event>,
+    pending: &'q mut Pending,
     ticks: u64,
 }
 
 impl Out<'_> {
+    #[inline]
     fn push(&mut self, g: GoId, p: ProcId, stack: StackId, kind: EventKind) {
-        self.queue.push_back(Event { ts: self.ticks, g, p, stack, kind });
+        let slot = self.pending.events.get_mut(self.pending.len);
+        debug_assert!(slot.is_some(), "a trace event translated into too many events");
+        if let Some(slot) = slot {
+            *slot = Event { ts: self.ticks, g, p, stack, kind };
+            self.pending.len += 1;
+        }
     }
 }
 
@@ -152,13 +190,16 @@ impl Ordering {
     }
 
     /// Tries to take `at.ev`. `Ok(false)` means it must wait for another M's events;
-    /// otherwise its translation is appended to `queue`.
-    pub fn advance(&mut self, at: &At<'_>, tables: &GenTables, queue: &mut VecDeque<Event>) -> Result<bool> {
+    /// otherwise its translation replaces what `pending` held.
+    #[inline]
+    pub fn advance(&mut self, at: &At<'_>, tables: &GenTables, pending: &mut Pending) -> Result<bool> {
         if self.initial_gen == 0 {
             self.initial_gen = at.gen;
         }
         let cur = at.slot.map_or(NO_CTX, |s| self.ms[s]);
-        let mut out = Out { queue, ticks: at.ev.ticks };
+        pending.len = 0;
+        pending.next = 0;
+        let mut out = Out { pending, ticks: at.ev.ticks };
         let new = self.dispatch(at, cur, tables, &mut out)?;
         match (new, at.slot) {
             (Some(new), Some(s)) => self.ms[s] = new,
@@ -184,7 +225,7 @@ impl Ordering {
             EV_GO_CREATE | EV_GO_CREATE_BLOCKED => {
                 self.need(at, cur, Need::Must, Need::Must, Need::May)?;
                 if self.goroutines.get(cur.g).is_some_and(|s| s.status != G_RUNNING) {
-                    return Err(self.bad(at, "the creating goroutine to be running"));
+                    return Err(bad(at, "the creating goroutine to be running"));
                 }
                 let status = if ev.typ == EV_GO_CREATE { G_RUNNABLE } else { G_WAITING };
                 self.create(at, a[0], status)?;
@@ -226,7 +267,7 @@ impl Ordering {
             }
             EV_GC_MARK_ASSIST_ACTIVE => {
                 if self.goroutines.get(a[0]).is_none() {
-                    return Err(self.bad(at, format_args!("goroutine {} to exist", a[0])));
+                    return Err(bad(at, format_args!("goroutine {} to exist", a[0])));
                 }
                 if at.gen == self.initial_gen {
                     out.push(a[0], cur.p, StackId::NONE, EventKind::GcMarkAssistStart);
@@ -247,7 +288,7 @@ impl Ordering {
             EV_STW_BEGIN | EV_STW_END | EV_GC_MARK_ASSIST_BEGIN | EV_GC_MARK_ASSIST_END => {
                 user(self)?;
                 if self.goroutines.get(cur.g).is_none() {
-                    return Err(self.bad(at, format_args!("the running goroutine {} to be known", cur.g)));
+                    return Err(bad(at, format_args!("the running goroutine {} to be known", cur.g)));
                 }
                 let (kind, st) = match ev.typ {
                     EV_STW_BEGIN => (EventKind::StwStart { reason: string(0)? }, stack(1)?),
@@ -277,11 +318,6 @@ impl Ordering {
         }
     }
 
-    /// An "inconsistent trace" error for `at.ev` that says what the event needed.
-    fn bad(&self, at: &At<'_>, needed: impl std::fmt::Display) -> TraceError {
-        TraceError::inconsistent(at.ev.offset, format_args!("{} on M {} needs {needed}", events::name(at.ev.typ), at.m))
-    }
-
     /// Checks what the M is running against what the event needs.
     fn need(&self, at: &At<'_>, cur: Ctx, m: Need, p: Need, g: Need) -> Result<()> {
         let ok = |need: Need, has: bool| match need {
@@ -290,20 +326,19 @@ impl Ordering {
             Need::May => true,
         };
         if !ok(m, at.slot.is_some()) {
-            return Err(self.bad(at, "a thread"));
+            return Err(bad(at, "a thread"));
         }
         if !ok(p, cur.p != NO_PROC) {
-            return Err(self.bad(at, if matches!(p, Need::Must) { "a proc" } else { "no proc" }));
+            return Err(bad(at, if matches!(p, Need::Must) { "a proc" } else { "no proc" }));
         }
         if !ok(g, cur.g != NO_GOROUTINE) {
-            return Err(self.bad(at, if matches!(g, Need::Must) { "a running goroutine" } else { "no running goroutine" }));
+            return Err(bad(at, if matches!(g, Need::Must) { "a running goroutine" } else { "no running goroutine" }));
         }
         Ok(())
     }
 
     fn proc_state(&mut self, at: &At<'_>, pid: u64) -> Result<&mut PState> {
-        let bad = self.bad(at, format_args!("proc {pid} to be known"));
-        self.procs.get_mut(pid).ok_or(bad)
+        self.procs.get_mut(pid).ok_or_else(|| bad(at, format_args!("proc {pid} to be known")))
     }
 
     fn proc_id(at: &At<'_>, pid: u64) -> Result<ProcId> {
@@ -313,7 +348,7 @@ impl Ordering {
     fn proc_status(&mut self, at: &At<'_>, cur: Ctx, out: &mut Out<'_>) -> Result<Option<Ctx>> {
         let (pid, status) = (at.ev.args[0], at.ev.args[1] as u8);
         if !(P_RUNNING..=P_SYSCALL_ABANDONED).contains(&status) || at.ev.args[1] > u64::from(P_SYSCALL_ABANDONED) {
-            return Err(self.bad(at, format_args!("a valid proc status, found {}", at.ev.args[1])));
+            return Err(bad(at, format_args!("a valid proc status, found {}", at.ev.args[1])));
         }
         let proc = Self::proc_id(at, pid)?;
         let seq = Seq { gen: at.gen, n: 0 };
@@ -322,7 +357,7 @@ impl Ordering {
                 let abandoned = status == P_SYSCALL_ABANDONED && matches!(s.status, P_SYSCALL | P_SYSCALL_ABANDONED);
                 if !abandoned && s.status != status {
                     let old = s.status;
-                    return Err(self.bad(at, format_args!("proc {pid} to keep status {old}, found {status}")));
+                    return Err(bad(at, format_args!("proc {pid} to keep status {old}, found {status}")));
                 }
                 s.seq = seq;
             }
@@ -357,10 +392,9 @@ impl Ordering {
 
     fn proc_stop(&mut self, at: &At<'_>, cur: Ctx, out: &mut Out<'_>) -> Result<Option<Ctx>> {
         self.need(at, cur, Need::Must, Need::Must, Need::May)?;
-        let bad = self.bad(at, format_args!("its proc {} to be running", cur.p));
         match self.procs.get_mut(cur.p as u64) {
             Some(s) if matches!(s.status, P_RUNNING | P_SYSCALL) => s.status = P_IDLE,
-            _ => return Err(bad),
+            _ => return Err(bad(at, format_args!("its proc {} to be running", cur.p))),
         }
         out.push(cur.g, cur.p, StackId::NONE, EventKind::ProcStop);
         Ok(Some(Ctx { p: NO_PROC, ..cur }))
@@ -386,14 +420,13 @@ impl Ordering {
         out.push(cur.g, proc, StackId::NONE, EventKind::ProcStop);
         if victim == at.m {
             if cur.p != proc {
-                return Err(self.bad(at, format_args!("its own proc to be {proc}, found {}", cur.p)));
+                return Err(bad(at, format_args!("its own proc to be {proc}, found {}", cur.p)));
             }
             return Ok(Some(Ctx { p: NO_PROC, ..cur }));
         }
-        let bad = self.bad(at, format_args!("thread {victim} to hold proc {proc}"));
         match self.m_slots.get(&victim).map(|&s| &mut self.ms[s]) {
             Some(ctx) if ctx.p == proc => ctx.p = NO_PROC,
-            _ => return Err(bad),
+            _ => return Err(bad(at, format_args!("thread {victim} to hold proc {proc}"))),
         }
         Ok(Some(cur))
     }
@@ -403,14 +436,14 @@ impl Ordering {
     fn go_status(&mut self, at: &At<'_>, cur: Ctx, out: &mut Out<'_>) -> Result<Option<Ctx>> {
         let (gid, mid, status) = (at.ev.args[0], at.ev.args[1], at.ev.args[2]);
         if !(u64::from(G_RUNNABLE)..=u64::from(G_WAITING)).contains(&status) {
-            return Err(self.bad(at, format_args!("a valid goroutine status, found {status}")));
+            return Err(bad(at, format_args!("a valid goroutine status, found {status}")));
         }
         let status = status as u8;
         let seq = Seq { gen: at.gen, n: 0 };
         match self.goroutines.get_mut(gid) {
             Some(s) if s.status != status => {
                 let old = s.status;
-                return Err(self.bad(at, format_args!("goroutine {gid} to keep status {old}, found {status}")));
+                return Err(bad(at, format_args!("goroutine {gid} to keep status {old}, found {status}")));
             }
             Some(s) => s.seq = seq,
             None => {
@@ -423,15 +456,14 @@ impl Ordering {
             G_SYSCALL if mid == at.m => Ok(Some(Ctx { g: gid, ..cur })),
             G_SYSCALL => {
                 if mid == NO_THREAD {
-                    return Err(self.bad(at, format_args!("a thread for goroutine {gid} in a syscall")));
+                    return Err(bad(at, format_args!("a thread for goroutine {gid} in a syscall")));
                 }
-                let bad = self.bad(at, format_args!("thread {mid} to run goroutine {gid}"));
-                let slot = self.m_slot(mid).ok_or_else(|| bad.clone())?;
+                let slot = self.m_slot(mid).ok_or_else(|| bad(at, format_args!("thread {mid} to run goroutine {gid}")))?;
                 let ctx = &mut self.ms[slot];
                 if ctx.g == NO_GOROUTINE && ctx.p == NO_PROC {
                     ctx.g = gid;
                 } else if ctx.g != gid {
-                    return Err(bad);
+                    return Err(bad(at, format_args!("thread {mid} to run goroutine {gid}")));
                 }
                 Ok(Some(cur))
             }
@@ -441,7 +473,7 @@ impl Ordering {
 
     fn create(&mut self, at: &At<'_>, gid: GoId, status: u8) -> Result<()> {
         if gid == NO_GOROUTINE || self.goroutines.get(gid).is_some() {
-            return Err(self.bad(at, format_args!("goroutine {gid} not to exist yet")));
+            return Err(bad(at, format_args!("goroutine {gid} not to exist yet")));
         }
         self.goroutines.insert(gid, GState { status, seq: Seq { gen: at.gen, n: 0 } });
         Ok(())
@@ -449,10 +481,9 @@ impl Ordering {
 
     /// The running goroutine's state, which must be `status`.
     fn running_state(&mut self, at: &At<'_>, cur: Ctx, status: u8) -> Result<&mut GState> {
-        let bad = self.bad(at, format_args!("its goroutine {} in status {status}", cur.g));
         match self.goroutines.get_mut(cur.g) {
             Some(s) if s.status == status => Ok(s),
-            _ => Err(bad),
+            _ => Err(bad(at, format_args!("its goroutine {} in status {status}", cur.g))),
         }
     }
 
@@ -525,10 +556,9 @@ impl Ordering {
         self.need(at, cur, Need::Must, Need::Must, Need::Must)?;
         self.running_state(at, cur, G_RUNNING)?.status = G_SYSCALL;
         let seq = Seq { gen: at.gen, n: at.ev.args[0] };
-        let bad = self.bad(at, format_args!("proc {} with the previous sequence number", cur.p));
         match self.procs.get_mut(cur.p as u64) {
             Some(p) if seq.succeeds(p.seq) => *p = PState { status: P_SYSCALL, seq },
-            _ => return Err(bad),
+            _ => return Err(bad(at, format_args!("proc {} with the previous sequence number", cur.p))),
         }
         out.push(cur.g, cur.p, stack, EventKind::GoSyscallBegin);
         Ok(Some(cur))
@@ -537,10 +567,9 @@ impl Ordering {
     fn syscall_end(&mut self, at: &At<'_>, cur: Ctx, out: &mut Out<'_>) -> Result<Option<Ctx>> {
         self.need(at, cur, Need::Must, Need::Must, Need::Must)?;
         self.running_state(at, cur, G_SYSCALL)?.status = G_RUNNING;
-        let bad = self.bad(at, format_args!("proc {} in a syscall", cur.p));
         match self.procs.get_mut(cur.p as u64) {
             Some(p) if p.status == P_SYSCALL => p.status = P_RUNNING,
-            _ => return Err(bad),
+            _ => return Err(bad(at, format_args!("proc {} in a syscall", cur.p))),
         }
         out.push(cur.g, cur.p, StackId::NONE, EventKind::GoSyscallEnd { blocked: false });
         Ok(Some(cur))
@@ -564,10 +593,9 @@ impl Ordering {
         self.goroutines.remove(cur.g);
         let mut new = Ctx { g: NO_GOROUTINE, ..cur };
         if cur.p != NO_PROC {
-            let bad = self.bad(at, format_args!("proc {} in a syscall", cur.p));
             match self.procs.get_mut(cur.p as u64) {
                 Some(p) if p.status == P_SYSCALL => p.status = P_SYSCALL_ABANDONED,
-                _ => return Err(bad),
+                _ => return Err(bad(at, format_args!("proc {} in a syscall", cur.p))),
             }
             new.p = NO_PROC;
             out.push(cur.g, cur.p, StackId::NONE, EventKind::ProcStop);
@@ -583,7 +611,7 @@ impl Ordering {
         let first = self.gc == GcState::Undetermined && (ev.typ == EV_GC_BEGIN || at.gen == self.initial_gen);
         if first {
             if ev.typ == EV_GC_END {
-                return Err(self.bad(at, "a GC cycle in progress"));
+                return Err(bad(at, "a GC cycle in progress"));
             }
             let stack = if ev.typ == EV_GC_BEGIN { t.stack(ev.args[1], ev.offset)? } else { StackId::NONE };
             self.gc_seq = seq;
@@ -601,7 +629,7 @@ impl Ordering {
         };
         let valid = self.gc == expected || (ev.typ == EV_GC_BEGIN && self.gc == GcState::Undetermined);
         if !valid {
-            return Err(self.bad(at, format_args!("the GC to be {expected:?}, found {:?}", self.gc)));
+            return Err(bad(at, format_args!("the GC to be {expected:?}, found {:?}", self.gc)));
         }
         self.need(at, cur, Need::Must, Need::Must, Need::Must)?;
         self.gc_seq = seq;
