@@ -57,7 +57,7 @@ const NS_PER_SEC: u64 = 1_000_000_000;
 
 impl Clock {
     fn new(freq: u64) -> Clock {
-        if NS_PER_SEC % freq == 0 {
+        if NS_PER_SEC.is_multiple_of(freq) {
             Clock::WholeNs(NS_PER_SEC / freq)
         } else {
             Clock::Fraction(NS_PER_SEC as f64 / freq as f64)

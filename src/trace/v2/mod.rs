@@ -22,7 +22,24 @@ use super::event::Event;
 use super::tables::Tables;
 use super::HEADER_LEN;
 
-pub struct Reader<'a> {
+/// Boxed: the reader's state is large, and it sits in an enum next to the old-format reader.
+pub struct Reader<'a>(Box<State<'a>>);
+
+impl<'a> Reader<'a> {
+    pub fn new(data: &'a [u8], minor: u32, tables: &mut Tables) -> Result<Self> {
+        State::new(data, minor, tables).map(|s| Reader(Box::new(s)))
+    }
+
+    pub fn warnings(&self) -> &[String] {
+        &self.0.warnings
+    }
+
+    pub fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
+        self.0.next_event(tables)
+    }
+}
+
+struct State<'a> {
     data: &'a [u8],
     minor: u32,
     table: EventTable,
@@ -43,12 +60,12 @@ pub struct Reader<'a> {
     warnings: Vec<String>,
 }
 
-impl<'a> Reader<'a> {
-    pub fn new(data: &'a [u8], minor: u32, _tables: &mut Tables) -> Result<Self> {
+impl<'a> State<'a> {
+    fn new(data: &'a [u8], minor: u32, _tables: &mut Tables) -> Result<Self> {
         if !events::supported(minor) {
             return Err(TraceError::Unsupported { header: format!("go 1.{minor} trace") });
         }
-        Ok(Reader {
+        Ok(State {
             data,
             minor,
             table: EventTable::new(minor),
@@ -65,11 +82,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    pub fn warnings(&self) -> &[String] {
-        &self.warnings
-    }
-
-    pub fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
+    fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
         loop {
             if let Some(ev) = self.pending.pop() {
                 return Ok(Some(self.finish(ev)));

@@ -131,10 +131,10 @@ fn status_to_state(status: u8) -> GoState {
     }
 }
 
-/// The events one trace event turns into (at most two: a coroutine switch is a block and a
-/// start), waiting to be returned. A fixed array: this is on the per-event path.
+/// The events one trace event turns into (at most three: a coroutine switch is an unblock, a
+/// block and a start), waiting to be returned. A fixed array: this is on the per-event path.
 pub struct Pending {
-    events: [Event; 2],
+    events: [Event; 3],
     len: usize,
     next: usize,
 }
@@ -142,7 +142,7 @@ pub struct Pending {
 impl Default for Pending {
     fn default() -> Self {
         let none = Event { ts: 0, g: NO_GOROUTINE, p: NO_PROC, stack: StackId::NONE, kind: EventKind::GoStart };
-        Pending { events: [none; 2], len: 0, next: 0 }
+        Pending { events: [none; 3], len: 0, next: 0 }
     }
 }
 
@@ -527,8 +527,8 @@ impl Ordering {
         Ok(Some(Ctx { g: NO_GOROUTINE, ..cur }))
     }
 
-    /// A coroutine switch: the running goroutine blocks (or ends) and the waiting `next`
-    /// runs at once on the same M, without passing through runnable.
+    /// A coroutine switch: the waiting `next` is unblocked, the running goroutine blocks (or
+    /// ends), and `next` runs at once on the same M (the transitions Go's tool shows).
     fn go_switch(&mut self, at: &At<'_>, cur: Ctx, out: &mut Out<'_>) -> Result<Option<Ctx>> {
         self.need(at, cur, Need::Must, Need::Must, Need::Must)?;
         self.running_state(at, cur, G_RUNNING)?;
@@ -538,6 +538,7 @@ impl Ordering {
             Some(s) if s.status == G_WAITING && seq.succeeds(s.seq) => {}
             _ => return Ok(None),
         }
+        out.push(cur.g, cur.p, StackId::NONE, EventKind::GoUnblock { goroutine: next });
         if at.ev.typ == EV_GO_SWITCH {
             self.running_state(at, cur, G_RUNNING)?.status = G_WAITING;
             out.push(cur.g, cur.p, StackId::NONE, EventKind::GoBlock { reason: StrId(0) });
