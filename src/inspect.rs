@@ -1,9 +1,11 @@
 //! `gotrace inspect`: a summary of a trace that can be checked against Go's own tool.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
+// Counting touches a map for every one of millions of events: a fast hash, not SipHash.
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
 use crate::trace::{EventKind, Reader, StackId, Tables};
@@ -72,15 +74,16 @@ impl Summary {
         let mut s = Summary { format: reader.format().to_string(), ..Summary::default() };
         let mut first_ts = None;
         let mut last_ts = 0;
-        let mut by_kind: HashMap<&'static str, u64> = HashMap::new();
+        // Keyed by variant, not name: hashing a string per event would dominate the count.
+        let mut by_kind: HashMap<std::mem::Discriminant<EventKind>, (&'static str, u64)> = HashMap::default();
         let mut creations: Vec<StackId> = Vec::new();
-        let mut block_stacks: HashMap<(StackId, crate::trace::StrId), u64> = HashMap::new();
-        let mut by_reason: HashMap<crate::trace::StrId, u64> = HashMap::new();
+        let mut block_stacks: HashMap<(StackId, crate::trace::StrId), u64> = HashMap::default();
+        let mut by_reason: HashMap<crate::trace::StrId, u64> = HashMap::default();
         while let Some(ev) = reader.next_event()? {
             s.events += 1;
             first_ts.get_or_insert(ev.ts);
             last_ts = ev.ts;
-            *by_kind.entry(ev.kind.name()).or_default() += 1;
+            by_kind.entry(std::mem::discriminant(&ev.kind)).or_insert((ev.kind.name(), 0)).1 += 1;
             match ev.kind {
                 EventKind::GoCreate { start_stack, .. } => creations.push(start_stack),
                 EventKind::GoExisting { .. } => s.goroutines.existing += 1,
@@ -94,7 +97,7 @@ impl Summary {
         }
         let tables = reader.tables();
         s.duration_ns = last_ts - first_ts.unwrap_or(0);
-        s.events_by_kind = by_kind.into_iter().collect();
+        s.events_by_kind = by_kind.into_values().collect();
         s.goroutines.created = creations.len() as u64;
         s.goroutines.user_created = creations.iter().filter(|&&st| start_function(tables, st).is_some_and(is_user_function)).count() as u64;
         s.blocks.total = by_reason.values().sum();

@@ -52,7 +52,7 @@ struct State<'a> {
     cursors: Vec<MCursor<'a>>,
     /// The cursors that still have events, as a min-heap of (next event's ticks, index).
     frontier: Vec<(u64, usize)>,
-    /// Translated events not yet returned; their `ts` is still in clock ticks.
+    /// Translated events not yet returned.
     pending: Pending,
     /// Absolute nanoseconds of the first event returned.
     origin_ns: Option<u64>,
@@ -85,7 +85,7 @@ impl<'a> State<'a> {
     fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
         loop {
             if let Some(ev) = self.pending.pop() {
-                return Ok(Some(self.finish(ev)));
+                return Ok(Some(ev));
             }
             if self.frontier.is_empty() {
                 if !self.next_generation(tables)? {
@@ -97,14 +97,13 @@ impl<'a> State<'a> {
         }
     }
 
-    /// Converts the event's clock ticks to nanoseconds since the first event, never going
-    /// backwards (events of different Ms can be ordered against their timestamps).
-    fn finish(&mut self, mut ev: Event) -> Event {
-        let abs = self.gen.clock.map_or(0, |c| c.ns(ev.ts));
-        let origin = *self.origin_ns.get_or_insert(abs);
-        self.last_ts = self.last_ts.max(abs.saturating_sub(origin));
-        ev.ts = self.last_ts;
-        ev
+    /// Nanoseconds since the first event for an event at `ticks`, never going backwards
+    /// (events of different Ms can be ordered against their timestamps).
+    #[inline]
+    fn output_ts(&self, ticks: u64) -> u64 {
+        let abs = self.gen.clock.map_or(0, |c| c.ns(ticks));
+        let origin = self.origin_ns.unwrap_or(abs);
+        self.last_ts.max(abs.saturating_sub(origin))
     }
 
     /// Indexes the next generation and sets up its cursors; `false` at the end of the file.
@@ -154,10 +153,15 @@ impl<'a> State<'a> {
 
     #[inline]
     fn try_advance(&mut self, i: usize) -> Result<bool> {
+        let ts = self.output_ts(self.cursors[self.frontier[i].1].ev.ticks);
         let c = &mut self.cursors[self.frontier[i].1];
         let at = At { ev: &c.ev, m: c.m, slot: c.slot, gen: self.gen.gen };
-        if !self.order.advance(&at, &self.gen_tables, &mut self.pending)? {
+        if !self.order.advance(&at, ts, &self.gen_tables, &mut self.pending)? {
             return Ok(false);
+        }
+        self.last_ts = ts;
+        if self.origin_ns.is_none() {
+            self.origin_ns = self.gen.clock.map(|clock| clock.ns(c.ev.ticks));
         }
         if c.advance(self.data, &self.gen.batches, &self.table)? {
             self.frontier[i].0 = c.ev.ticks;

@@ -83,7 +83,6 @@ enum Need {
     May,
 }
 
-/// Output events carry clock ticks in `ts`; the reader converts them to nanoseconds.
 pub struct Ordering {
     goroutines: IdMap<GState>,
     procs: IdMap<PState>,
@@ -160,7 +159,7 @@ impl Pending {
 /// Appends translated events to [`Pending`], all at the trace event's time.
 struct Out<'q> {
     pending: &'q mut Pending,
-    ticks: u64,
+    ts: u64,
 }
 
 impl Out<'_> {
@@ -169,7 +168,7 @@ impl Out<'_> {
         let slot = self.pending.events.get_mut(self.pending.len);
         debug_assert!(slot.is_some(), "a trace event translated into too many events");
         if let Some(slot) = slot {
-            *slot = Event { ts: self.ticks, g, p, stack, kind };
+            *slot = Event { ts: self.ts, g, p, stack, kind };
             self.pending.len += 1;
         }
     }
@@ -189,17 +188,18 @@ impl Ordering {
         Some(slot)
     }
 
-    /// Tries to take `at.ev`. `Ok(false)` means it must wait for another M's events;
-    /// otherwise its translation replaces what `pending` held.
+    /// Tries to take `at.ev`, which happened at `ts` (in output nanoseconds). `Ok(false)`
+    /// means it must wait for another M's events; otherwise its translation replaces what
+    /// `pending` held.
     #[inline]
-    pub fn advance(&mut self, at: &At<'_>, tables: &GenTables, pending: &mut Pending) -> Result<bool> {
+    pub fn advance(&mut self, at: &At<'_>, ts: u64, tables: &GenTables, pending: &mut Pending) -> Result<bool> {
         if self.initial_gen == 0 {
             self.initial_gen = at.gen;
         }
         let cur = at.slot.map_or(NO_CTX, |s| self.ms[s]);
         pending.len = 0;
         pending.next = 0;
-        let mut out = Out { pending, ticks: at.ev.ticks };
+        let mut out = Out { pending, ts };
         let new = self.dispatch(at, cur, tables, &mut out)?;
         match (new, at.slot) {
             (Some(new), Some(s)) => self.ms[s] = new,
