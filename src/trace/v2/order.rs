@@ -221,7 +221,9 @@ impl Ordering {
             EV_PROC_START => self.proc_start(at, cur, out),
             EV_PROC_STOP => self.proc_stop(at, cur, out),
             EV_PROC_STEAL => self.proc_steal(at, cur, out),
-            EV_GO_STATUS | EV_GO_STATUS_STACK => self.go_status(at, cur, out),
+            EV_GO_STATUS => self.go_status(at, cur, out, StackId::NONE),
+            // Format 1.23+: where a waiting goroutine is parked.
+            EV_GO_STATUS_STACK => self.go_status(at, cur, out, stack(3)?),
             EV_GO_CREATE | EV_GO_CREATE_BLOCKED => {
                 self.need(at, cur, Need::Must, Need::Must, Need::May)?;
                 if self.goroutines.get(cur.g).is_some_and(|s| s.status != G_RUNNING) {
@@ -433,7 +435,7 @@ impl Ordering {
 
     /// Goroutine status announced at the start of a generation: the first announcement of a
     /// goroutine is a `GoExisting`, later ones only re-synchronize sequence numbers.
-    fn go_status(&mut self, at: &At<'_>, cur: Ctx, out: &mut Out<'_>) -> Result<Option<Ctx>> {
+    fn go_status(&mut self, at: &At<'_>, cur: Ctx, out: &mut Out<'_>, stack: StackId) -> Result<Option<Ctx>> {
         let (gid, mid, status) = (at.ev.args[0], at.ev.args[1], at.ev.args[2]);
         if !(u64::from(G_RUNNABLE)..=u64::from(G_WAITING)).contains(&status) {
             return Err(bad(at, format_args!("a valid goroutine status, found {status}")));
@@ -448,7 +450,7 @@ impl Ordering {
             Some(s) => s.seq = seq,
             None => {
                 self.goroutines.insert(gid, GState { status, seq });
-                out.push(cur.g, cur.p, StackId::NONE, EventKind::GoExisting { goroutine: gid, state: status_to_state(status) });
+                out.push(cur.g, cur.p, stack, EventKind::GoExisting { goroutine: gid, state: status_to_state(status) });
             }
         }
         match status {
