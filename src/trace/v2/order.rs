@@ -117,6 +117,8 @@ impl Default for Ordering {
 
 /// An "inconsistent trace" error for `at.ev` that says what the event needed. Only built on
 /// failure: formatting is far too slow for the per-event path.
+#[cold]
+#[inline(never)]
 fn bad(at: &At<'_>, needed: impl std::fmt::Display) -> TraceError {
     TraceError::inconsistent(at.ev.offset, format_args!("{} on M {} needs {needed}", events::name(at.ev.typ), at.m))
 }

@@ -90,7 +90,10 @@ impl GenTables {
         if id == 0 {
             return Ok(StrId(0));
         }
-        self.strings.get(id).copied().ok_or_else(|| TraceError::malformed(at, format_args!("a string id of this generation, found {id}")))
+        match self.strings.get(id) {
+            Some(&s) => Ok(s),
+            None => Err(unknown_id(at, "string", id)),
+        }
     }
 
     /// The global id of stack `id` of this generation; `at` is where `id` was read.
@@ -99,8 +102,19 @@ impl GenTables {
         if id == 0 {
             return Ok(StackId::NONE);
         }
-        self.stacks.get(id).copied().ok_or_else(|| TraceError::malformed(at, format_args!("a stack id of this generation, found {id}")))
+        match self.stacks.get(id) {
+            Some(&s) => Ok(s),
+            None => Err(unknown_id(at, "stack", id)),
+        }
     }
+}
+
+/// Kept out of line so that the lookups above stay small enough to inline into the
+/// per-event path.
+#[cold]
+#[inline(never)]
+fn unknown_id(at: usize, what: &str, id: u64) -> TraceError {
+    TraceError::malformed(at, format_args!("a {what} id of this generation, found {id}"))
 }
 
 fn expect_type(c: &mut Cursor<'_>, typ: u8, what: &str) -> Result<()> {
