@@ -225,7 +225,8 @@ fn read_header(data: &[u8], pos: &mut usize, minor: u32) -> Result<Next> {
     let gen = c.uvarint("the batch's generation")?;
     let m = c.uvarint("the batch's M id")?;
     let ticks = c.uvarint("the batch's timestamp")?;
-    let len = c.length("the batch length")?;
+    // A length past the end of the file is almost always a cut-off file: say "truncated".
+    let len = c.uvarint("the batch length")?;
     let start = c.offset();
     c.bytes(len, "the batch's events")?;
     *pos = c.offset();
