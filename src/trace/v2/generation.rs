@@ -39,8 +39,6 @@ pub struct Generation {
     pub clock: Option<Clock>,
     /// Where the next generation starts.
     pub end: usize,
-    /// Offset of the generation's first batch, for errors about the whole generation.
-    pub start: usize,
     /// Scratch: (M, batch) pairs in file order before grouping.
     unsorted: Vec<(u64, BatchRef)>,
 }
@@ -99,7 +97,6 @@ impl Generation {
         self.stack_batches.clear();
         self.unsorted.clear();
         self.clock = None;
-        self.start = start;
         let mut pos = start;
         loop {
             let at = pos;
