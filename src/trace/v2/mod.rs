@@ -1,25 +1,212 @@
-//! STUB: replaced by the real reader.
+//! The new trace format (Go 1.22+, headers `go 1.22 trace` … `go 1.26 trace`).
+//!
+//! The file is a sequence of generations, each a set of per-M batches plus the string, stack
+//! and frequency tables they use. The reader handles one generation at a time: it indexes the
+//! batches (byte ranges only), interns the tables, then merges the per-M streams lazily,
+//! always taking the earliest event whose scheduling preconditions hold (see [`order`]).
 
+mod cursor;
+mod events;
+mod generation;
+mod idmap;
+mod order;
+mod tables;
+
+use self::cursor::MCursor;
+use self::events::EventTable;
+use self::generation::Generation;
+use self::order::{At, Ordering, Pending};
+use self::tables::GenTables;
 use super::error::{Result, TraceError};
 use super::event::Event;
 use super::tables::Tables;
+use super::HEADER_LEN;
 
-pub struct Reader<'a> {
-    _data: &'a [u8],
-    warnings: Vec<String>,
-}
+/// Boxed: the reader's state is large, and it sits in an enum next to the old-format reader.
+pub struct Reader<'a>(Box<State<'a>>);
 
 impl<'a> Reader<'a> {
-    pub fn new(data: &'a [u8], _minor: u32, _tables: &mut Tables) -> Result<Self> {
-        Err(TraceError::malformed(super::HEADER_LEN, "a reader for this format (not written yet)"))
-            .map(|()| Reader { _data: data, warnings: Vec::new() })
+    pub fn new(data: &'a [u8], minor: u32, tables: &mut Tables) -> Result<Self> {
+        State::new(data, minor, tables).map(|s| Reader(Box::new(s)))
     }
 
     pub fn warnings(&self) -> &[String] {
-        &self.warnings
+        &self.0.warnings
     }
 
-    pub fn next_event(&mut self, _tables: &mut Tables) -> Result<Option<Event>> {
-        Ok(None)
+    pub fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
+        self.0.next_event(tables)
+    }
+}
+
+struct State<'a> {
+    data: &'a [u8],
+    minor: u32,
+    table: EventTable,
+    gen: Generation,
+    /// `false` before the first generation was read.
+    started: bool,
+    gen_tables: GenTables,
+    order: Ordering,
+    /// One cursor per M of the generation.
+    cursors: Vec<MCursor<'a>>,
+    /// The cursors that still have events, as a min-heap of (next event's ticks, index).
+    frontier: Vec<(u64, usize)>,
+    /// Translated events not yet returned.
+    pending: Pending,
+    /// Absolute nanoseconds of the first event returned.
+    origin_ns: Option<u64>,
+    last_ts: u64,
+    warnings: Vec<String>,
+}
+
+impl<'a> State<'a> {
+    fn new(data: &'a [u8], minor: u32, _tables: &mut Tables) -> Result<Self> {
+        if !events::supported(minor) {
+            return Err(TraceError::Unsupported { header: format!("go 1.{minor} trace") });
+        }
+        Ok(State {
+            data,
+            minor,
+            table: EventTable::new(minor),
+            gen: Generation::default(),
+            started: false,
+            gen_tables: GenTables::default(),
+            order: Ordering::default(),
+            cursors: Vec::new(),
+            frontier: Vec::new(),
+            pending: Pending::default(),
+            origin_ns: None,
+            last_ts: 0,
+            warnings: Vec::new(),
+        })
+    }
+
+    fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
+        loop {
+            if let Some(ev) = self.pending.pop() {
+                return Ok(Some(ev));
+            }
+            if self.frontier.is_empty() {
+                if !self.next_generation(tables)? {
+                    return Ok(None);
+                }
+                continue;
+            }
+            self.step()?;
+        }
+    }
+
+    /// Nanoseconds since the first event for an event at `ticks`, never going backwards
+    /// (events of different Ms can be ordered against their timestamps).
+    #[inline]
+    fn output_ts(&self, ticks: u64) -> u64 {
+        let abs = self.gen.clock.map_or(0, |c| c.ns(ticks));
+        let origin = self.origin_ns.unwrap_or(abs);
+        self.last_ts.max(abs.saturating_sub(origin))
+    }
+
+    /// Indexes the next generation and sets up its cursors; `false` at the end of the file.
+    fn next_generation(&mut self, tables: &mut Tables) -> Result<bool> {
+        let (start, prev) = if self.started { (self.gen.end, Some(self.gen.gen)) } else { (HEADER_LEN, None) };
+        if !self.gen.scan(self.data, start, self.minor, prev)? {
+            return Ok(false);
+        }
+        self.started = true;
+        self.gen_tables.load(self.data, &self.gen.string_batches, &self.gen.stack_batches, tables)?;
+        self.cursors.clear();
+        for mb in &self.gen.ms {
+            let mut c = MCursor::new(mb.m, self.order.m_slot(mb.m), mb.first, mb.end);
+            if c.advance(self.data, &self.gen.batches, &self.table)? {
+                self.frontier.push((c.ev.ticks, self.cursors.len()));
+                self.cursors.push(c);
+            }
+        }
+        // A sorted vector is a valid heap.
+        self.frontier.sort_unstable();
+        Ok(true)
+    }
+
+    /// Takes one event: the earliest M whose event can advance.
+    fn step(&mut self) -> Result<()> {
+        if self.try_advance(0)? {
+            return Ok(());
+        }
+        self.frontier.sort_unstable();
+        for i in 1..self.frontier.len() {
+            if self.try_advance(i)? {
+                return Ok(());
+            }
+        }
+        let c = &self.cursors[self.frontier[0].1];
+        Err(TraceError::inconsistent(
+            c.ev.offset,
+            format_args!(
+                "no thread's next event can happen (generation {}, {} threads waiting; earliest: {} on M {})",
+                self.gen.gen,
+                self.frontier.len(),
+                events::name(c.ev.typ),
+                c.m
+            ),
+        ))
+    }
+
+    #[inline]
+    fn try_advance(&mut self, i: usize) -> Result<bool> {
+        let ts = self.output_ts(self.cursors[self.frontier[i].1].ev.ticks);
+        let c = &mut self.cursors[self.frontier[i].1];
+        let at = At { ev: &c.ev, m: c.m, slot: c.slot, gen: self.gen.gen };
+        if !self.order.advance(&at, ts, &self.gen_tables, &mut self.pending)? {
+            return Ok(false);
+        }
+        self.last_ts = ts;
+        if self.origin_ns.is_none() {
+            self.origin_ns = self.gen.clock.map(|clock| clock.ns(c.ev.ticks));
+        }
+        if c.advance(self.data, &self.gen.batches, &self.table)? {
+            self.frontier[i].0 = c.ev.ticks;
+            heap_update(&mut self.frontier, i);
+        } else {
+            heap_remove(&mut self.frontier, i);
+        }
+        Ok(true)
+    }
+}
+
+/// Restores the heap after the key of element `i` changed.
+fn heap_update(h: &mut [(u64, usize)], i: usize) {
+    if sift_up(h, i) == i {
+        sift_down(h, i);
+    }
+}
+
+fn heap_remove(h: &mut Vec<(u64, usize)>, i: usize) {
+    h.swap_remove(i);
+    if i < h.len() {
+        heap_update(h, i);
+    }
+}
+
+fn sift_up(h: &mut [(u64, usize)], mut i: usize) -> usize {
+    while i > 0 && h[(i - 1) / 2] > h[i] {
+        h.swap((i - 1) / 2, i);
+        i = (i - 1) / 2;
+    }
+    i
+}
+
+fn sift_down(h: &mut [(u64, usize)], mut i: usize) {
+    loop {
+        let mut m = i;
+        for child in [2 * i + 1, 2 * i + 2] {
+            if child < h.len() && h[child] < h[m] {
+                m = child;
+            }
+        }
+        if m == i {
+            return;
+        }
+        h.swap(i, m);
+        i = m;
     }
 }
