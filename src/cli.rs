@@ -164,8 +164,19 @@ fn name_of(command: &Command) -> &'static str {
     }
 }
 
+/// Writes a command's result to stdout. A reader that went away (`gotrace inspect … | head`)
+/// is not an error worth a message.
+pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(anyhow::Error::new(e).context("cannot write to stdout")),
+        _ => Ok(()),
+    }
+}
+
 /// The error and its causes on one line, so that CI logs and terminals show the whole story.
-fn one_line(e: &anyhow::Error) -> String {
+pub fn one_line(e: &anyhow::Error) -> String {
     e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ")
 }
 

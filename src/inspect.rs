@@ -1,11 +1,10 @@
 //! `gotrace inspect`: a summary of a trace that can be checked against Go's own tool.
 
 use std::collections::BTreeMap;
-
-use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use anyhow::Context;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::trace::{EventKind, Reader, StackId, StrId, Tables, KIND_NAMES};
@@ -184,17 +183,10 @@ fn display_func(tables: &Tables, f: &crate::trace::Frame) -> String {
 /// `gotrace inspect TRACE [BINARY] [--json]`
 pub fn run(trace: &Path, binary: Option<&Path>, json: bool) -> anyhow::Result<()> {
     let data = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;
-    let mut reader = crate::trace::Reader::new(&data).with_context(|| trace.display().to_string())?;
-    if let Some(binary) = binary {
-        reader.symbolize(binary)?;
-    }
+    let mut reader = Reader::open(&data, binary).with_context(|| trace.display().to_string())?;
     let summary = Summary::collect(&mut reader).with_context(|| trace.display().to_string())?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
-    } else {
-        print!("{}", summary.to_text());
-    }
-    Ok(())
+    let text = if json { serde_json::to_string_pretty(&summary)? + "\n" } else { summary.to_text() };
+    crate::cli::write_stdout(text.as_bytes())
 }
 
 #[cfg(test)]

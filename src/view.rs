@@ -33,10 +33,7 @@ pub fn load_model(trace: &Path, binary: Option<&Path>, all: bool) -> anyhow::Res
 }
 
 fn model_of(data: &[u8], binary: Option<&Path>, all: bool) -> anyhow::Result<Model> {
-    let mut reader = crate::trace::Reader::new(data)?;
-    if let Some(binary) = binary {
-        reader.symbolize(binary)?;
-    }
+    let mut reader = crate::trace::Reader::open(data, binary)?;
     Ok(model::build(&mut reader, model::Options { all })?)
 }
 

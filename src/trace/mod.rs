@@ -71,6 +71,15 @@ impl fmt::Display for Format {
     }
 }
 
+/// Why [`Reader::open`] failed: the trace, or the binary given to name its functions.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    #[error(transparent)]
+    Binary(#[from] symbolize::SymbolizeError),
+}
+
 enum Inner<'a> {
     V1(v1::Reader<'a>),
     V2(v2::Reader<'a>),
@@ -102,6 +111,16 @@ impl<'a> Reader<'a> {
     /// Strings and stacks seen so far (all of them, for the old format, once `new` returns).
     pub fn tables(&self) -> &Tables {
         &self.tables
+    }
+
+    /// A reader over `data` whose bare PCs (Go 1.5/1.6 traces) are resolved against the
+    /// program `binary` when one is given.
+    pub fn open(data: &'a [u8], binary: Option<&Path>) -> std::result::Result<Self, OpenError> {
+        let mut reader = Reader::new(data)?;
+        if let Some(binary) = binary {
+            reader.symbolize(binary)?;
+        }
+        Ok(reader)
     }
 
     /// Resolves bare PCs (Go 1.5/1.6 traces) against the program binary.
