@@ -16,6 +16,8 @@ use common::toolchains::{required, VERSIONS};
 
 const GO_TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/traces/go-testdata");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/traces");
+/// Traces the new-format reader was developed on (programs in its README): checked too.
+const V2_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/traces/v2");
 
 /// The programs in tests/programs and how many goroutines each starts in package main while
 /// tracing: the oracles must see exactly these, or the comparison proves nothing.
@@ -43,13 +45,19 @@ fn trace_files() -> Vec<TraceFile> {
         let writer_minor = writer_minor.unwrap_or_else(|| panic!("no version in {name}"));
         files.push(TraceFile { path, writer_minor, go_testdata: true, user_goroutines: None });
     }
-    for path in sorted_dir(FIXTURES) {
+    for path in sorted_dir(FIXTURES).into_iter().filter(|p| p.is_file()) {
         let name = file_name(&path);
         let stem = name.strip_suffix(".trace").unwrap_or_else(|| panic!("unexpected file {name} in tests/traces"));
         let (program, version) = stem.split_once('_').unwrap_or_else(|| panic!("no version in {name}"));
         let writer_minor = minor_of(version).unwrap_or_else(|| panic!("no version in {name}"));
         let user = PROGRAMS.iter().find(|(p, _)| *p == program).unwrap_or_else(|| panic!("{name}: unknown program"));
         files.push(TraceFile { path, writer_minor, go_testdata: false, user_goroutines: Some(user.1) });
+    }
+    for path in sorted_dir(V2_FIXTURES).into_iter().filter(|p| p.extension().is_some_and(|e| e == "trace")) {
+        let name = file_name(&path);
+        let version = name.strip_suffix(".trace").and_then(|stem| stem.split_once('_')).map(|(_, v)| v);
+        let writer_minor = version.and_then(minor_of).unwrap_or_else(|| panic!("no version in {name}"));
+        files.push(TraceFile { path, writer_minor, go_testdata: false, user_goroutines: None });
     }
     files
 }
