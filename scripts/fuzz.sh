@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Fuzzes the trace engine (fuzz/fuzz_targets/trace_reader.rs) for SECONDS (default 60).
+# Starts from the committed real traces in fuzz/seeds/ and keeps what it learns in
+# fuzz/corpus/trace_reader/ (gitignored) across runs. A crashing input is saved under
+# fuzz/artifacts/trace_reader/ and the script exits non-zero. See fuzz/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked
+fi
+
+# cargo-fuzz passes nightly-only flags to rustc; this machine has stable Rust only.
+export RUSTC_BOOTSTRAP=1
+mkdir -p fuzz/corpus/trace_reader
+# --sanitizer none: the crate has no unsafe code, and without AddressSanitizer the fuzzer
+# runs about twice as many inputs. Release build with debug assertions and overflow checks.
+# -timeout: an input that takes seconds is a hang; -malloc_limit_mb: no input of a few KB
+# justifies a quarter GB in one allocation.
+exec cargo fuzz run --sanitizer none trace_reader fuzz/corpus/trace_reader fuzz/seeds -- \
+  -max_total_time="$seconds" -timeout=10 -malloc_limit_mb=256 -rss_limit_mb=2048 -print_final_stats=1
