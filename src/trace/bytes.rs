@@ -82,7 +82,7 @@ impl<'a> Cursor<'a> {
         if n > self.remaining() as u64 {
             return Err(TraceError::malformed(
                 at,
-                format_args!("{what} of at most {} (the bytes left), found {n}", self.remaining()),
+                format_args!("{what} of at most {} (the bytes left), found {n}: the file is truncated or corrupt", self.remaining()),
             ));
         }
         Ok(n)

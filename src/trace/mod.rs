@@ -96,6 +96,11 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     pub fn new(data: &'a [u8]) -> Result<Self> {
         let format = Format::detect(data)?;
+        if data.len() == HEADER_LEN {
+            // Go would read this as an empty trace; it almost always means the program ended
+            // before the tracer flushed anything, which the user should hear about.
+            return Err(TraceError::truncated(HEADER_LEN, "the first batch of events (the file holds only the header; was trace.Stop called?)"));
+        }
         let mut tables = Tables::default();
         let inner = match format {
             Format::V1 { minor } => Inner::V1(v1::Reader::new(data, minor, &mut tables)?),
