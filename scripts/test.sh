@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-go-toolchains.sh >/dev/null
 bash scripts/install-chromium.sh >/dev/null
-export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod
+export GOTOOLCHAIN=local GOPROXY=off
 export GOTRACE_REQUIRE_TOOLCHAINS=1
 cargo test --release --locked "$@"
