@@ -8,4 +8,13 @@ bash scripts/install-go-toolchains.sh >/dev/null
 bash scripts/install-chromium.sh >/dev/null
 export GOTOOLCHAIN=local GOPROXY=off
 export GOTRACE_REQUIRE_TOOLCHAINS=1
-cargo test --release --locked "$@"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --release --locked --tests "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole suite, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;/) p += $i; if ($(i+1) ~ /^failed;/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"

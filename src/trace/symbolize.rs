@@ -165,21 +165,7 @@ func main() {
 
     /// Builds the program with `ldflags`, runs it, and returns (binary, trace bytes).
     fn build_and_trace(dir: &Path, ldflags: &str) -> (PathBuf, Vec<u8>) {
-        std::fs::write(dir.join("go.mod"), "module x\n\ngo 1.19\n").unwrap();
-        std::fs::write(dir.join("main.go"), PROGRAM).unwrap();
-        let bin = dir.join("prog");
-        let status = Command::new(GO)
-            .args(["build", "-ldflags", ldflags, "-o"])
-            .arg(&bin)
-            .arg(".")
-            .current_dir(dir)
-            .env("GOTOOLCHAIN", "local")
-            .env("GOPROXY", "off")
-            .env("GOFLAGS", "-mod=mod")
-            .env("GOCACHE", std::env::temp_dir().join("gotrace-symbolize-gocache"))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        let bin = go_build(GO, dir, ldflags);
         let out = dir.join("trace.out");
         assert!(Command::new(&bin).arg(&out).status().unwrap().success());
         (bin, std::fs::read(out).unwrap())
