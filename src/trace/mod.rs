@@ -143,6 +143,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     pub fn next_event(&mut self) -> Result<Option<Event>> {
         match &mut self.inner {
             Inner::V1(r) => r.next_event(&mut self.tables),

@@ -34,6 +34,9 @@ impl<'a> Reader<'a> {
         &self.0.warnings
     }
 
+    /// Inlined, with [`State::next_event`], into the caller's loop: handing out an event is
+    /// then a copy out of `pending`, not a call per event.
+    #[inline]
     pub fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
         self.0.next_event(tables)
     }
@@ -82,6 +85,7 @@ impl<'a> State<'a> {
         })
     }
 
+    #[inline]
     fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
         loop {
             if let Some(ev) = self.pending.pop() {
@@ -128,6 +132,7 @@ impl<'a> State<'a> {
     }
 
     /// Takes one event: the earliest M whose event can advance.
+    #[inline(never)]
     fn step(&mut self) -> Result<()> {
         if self.try_advance(0)? {
             return Ok(());
@@ -173,7 +178,8 @@ impl<'a> State<'a> {
     }
 }
 
-/// Restores the heap after the key of element `i` changed.
+/// Restores the heap after the key of element `i` changed. Inlined: it runs once per event.
+#[inline]
 fn heap_update(h: &mut [(u64, usize)], i: usize) {
     if sift_up(h, i) == i {
         sift_down(h, i);
@@ -187,6 +193,7 @@ fn heap_remove(h: &mut Vec<(u64, usize)>, i: usize) {
     }
 }
 
+#[inline]
 fn sift_up(h: &mut [(u64, usize)], mut i: usize) -> usize {
     while i > 0 && h[(i - 1) / 2] > h[i] {
         h.swap((i - 1) / 2, i);
@@ -195,6 +202,7 @@ fn sift_up(h: &mut [(u64, usize)], mut i: usize) -> usize {
     i
 }
 
+#[inline]
 fn sift_down(h: &mut [(u64, usize)], mut i: usize) {
     loop {
         let mut m = i;
