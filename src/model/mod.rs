@@ -76,10 +76,8 @@ impl Builder {
                 self.goroutines.created(child, ev.g, ev.ts, tables, start_stack);
                 self.segments.enter(child, State::Runnable, None, ev.ts);
             }
-            EventKind::GoExisting { goroutine, state } => {
-                if self.goroutines.existing(goroutine, ev.ts) {
-                    self.segments.enter(goroutine, State::from_existing(state), None, ev.ts);
-                }
+            EventKind::GoExisting { goroutine, state } if self.goroutines.existing(goroutine, ev.ts) => {
+                self.segments.enter(goroutine, State::from_existing(state), None, ev.ts);
             }
             EventKind::GoStart => self.segments.enter(ev.g, State::Running, None, ev.ts),
             EventKind::GoStop { .. } => self.segments.enter(ev.g, State::Runnable, None, ev.ts),
