@@ -77,7 +77,7 @@ impl Summary {
         let mut by_kind = [0u64; KIND_NAMES.len()];
         let mut creations: Vec<StackId> = Vec::new();
         let mut block_stacks: FxHashMap<(StackId, StrId), u64> = FxHashMap::default();
-        while let Some(ev) = reader.next_event()? {
+        reader.for_each_event(|ev, _| {
             s.events += 1;
             first_ts.get_or_insert(ev.ts);
             last_ts = ev.ts;
@@ -89,7 +89,7 @@ impl Summary {
                 EventKind::GoUnblock { .. } => s.unblocks.total += 1,
                 _ => {}
             }
-        }
+        })?;
         let tables = reader.tables();
         s.duration_ns = last_ts - first_ts.unwrap_or(0);
         s.events_by_kind = KIND_NAMES.iter().zip(by_kind).filter(|&(_, n)| n > 0).map(|(&k, n)| (k, n)).collect();

@@ -11,7 +11,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::trace::{Event, EventKind, Reader};
+use crate::trace::{Event, EventKind, Reader, Tables};
 
 pub use goroutines::Goroutine;
 pub use messages::{Message, MessageKind};
@@ -54,10 +54,10 @@ pub struct Options {
 pub fn build(reader: &mut Reader<'_>, options: Options) -> crate::trace::Result<Model> {
     let mut builder = Builder::default();
     let mut end_ns = 0;
-    while let Some(ev) = reader.next_event()? {
+    reader.for_each_event(|ev, tables| {
         end_ns = ev.ts;
-        builder.apply(reader, &ev);
-    }
+        builder.apply(tables, ev);
+    })?;
     Ok(builder.finish(reader, end_ns, options))
 }
 
@@ -69,8 +69,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn apply(&mut self, reader: &Reader<'_>, ev: &Event) {
-        let tables = reader.tables();
+    fn apply(&mut self, tables: &Tables, ev: &Event) {
         match ev.kind {
             EventKind::GoCreate { child, start_stack } => {
                 self.goroutines.created(child, ev.g, ev.ts, tables, start_stack);

@@ -150,6 +150,20 @@ impl<'a> Reader<'a> {
             Inner::V2(r) => r.next_event(&mut self.tables),
         }
     }
+
+    /// Hands every remaining event, in order, to `f` with the tables as they are at that
+    /// event. Faster than a `next_event` loop: events are not copied out of the reader.
+    pub fn for_each_event(&mut self, mut f: impl FnMut(&Event, &Tables)) -> Result<()> {
+        match &mut self.inner {
+            Inner::V1(r) => {
+                while let Some(ev) = r.next_event(&mut self.tables)? {
+                    f(&ev, &self.tables);
+                }
+                Ok(())
+            }
+            Inner::V2(r) => r.for_each_event(&mut self.tables, &mut f),
+        }
+    }
 }
 
 #[cfg(test)]

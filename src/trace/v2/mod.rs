@@ -40,6 +40,12 @@ impl<'a> Reader<'a> {
     pub fn next_event(&mut self, tables: &mut Tables) -> Result<Option<Event>> {
         self.0.next_event(tables)
     }
+
+    /// Hands every remaining event to `f` where it lies, without copying it out.
+    #[inline]
+    pub fn for_each_event(&mut self, tables: &mut Tables, f: &mut impl FnMut(&Event, &Tables)) -> Result<()> {
+        self.0.for_each_event(tables, f)
+    }
 }
 
 struct State<'a> {
@@ -94,6 +100,22 @@ impl<'a> State<'a> {
             if self.frontier.is_empty() {
                 if !self.next_generation(tables)? {
                     return Ok(None);
+                }
+                continue;
+            }
+            self.step()?;
+        }
+    }
+
+    #[inline]
+    fn for_each_event(&mut self, tables: &mut Tables, f: &mut impl FnMut(&Event, &Tables)) -> Result<()> {
+        loop {
+            while let Some(ev) = self.pending.pop_ref() {
+                f(ev, tables);
+            }
+            if self.frontier.is_empty() {
+                if !self.next_generation(tables)? {
+                    return Ok(());
                 }
                 continue;
             }

@@ -150,7 +150,12 @@ impl Default for Pending {
 impl Pending {
     #[inline]
     pub fn pop(&mut self) -> Option<Event> {
-        let ev = self.events.get(self.next).filter(|_| self.next < self.len).copied();
+        self.pop_ref().copied()
+    }
+
+    #[inline]
+    pub fn pop_ref(&mut self) -> Option<&Event> {
+        let ev = self.events.get(self.next).filter(|_| self.next < self.len);
         if ev.is_some() {
             self.next += 1;
         }
