@@ -86,12 +86,16 @@ fn a_taken_port_given_with_dash_dash_port_is_a_one_line_error() {
     assert_eq!(stderr.lines().filter(|l| l.starts_with("gotrace: ") && l.contains("cannot")).count(), 1, "{stderr}");
 }
 
+/// A loopback port that was free a moment ago.
+#[cfg(unix)]
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0)).unwrap().local_addr().unwrap().port()
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_the_server_cleanly() {
-    let held = TcpListener::bind(("127.0.0.1", 0)).unwrap();
-    let port = held.local_addr().unwrap().port();
-    drop(held);
+    let port = free_port();
     let mut child = gotrace()
         .arg("view")
         .arg(trace())
@@ -125,9 +129,7 @@ fn ctrl_c_stops_the_server_cleanly() {
 #[test]
 fn without_a_display_it_says_so_instead_of_opening_a_browser() {
     use std::io::{BufRead, BufReader};
-    let held = TcpListener::bind(("127.0.0.1", 0)).unwrap();
-    let port = held.local_addr().unwrap().port();
-    drop(held);
+    let port = free_port();
     let mut child = gotrace()
         .arg("view")
         .arg(trace())
