@@ -7,6 +7,7 @@ use anyhow::Context;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::progress::Step;
 use crate::trace::{EventKind, Reader, StackId, StrId, Tables, KIND_NAMES};
 
 /// How many blocking stacks the summary lists.
@@ -69,7 +70,7 @@ fn is_user_function(func: &str) -> bool {
 
 impl Summary {
     /// Reads every event of `reader` once.
-    pub fn collect(reader: &mut Reader<'_>) -> crate::trace::Result<Summary> {
+    pub fn collect(reader: &mut Reader<'_>, progress: &Step) -> crate::trace::Result<Summary> {
         let mut s = Summary { format: reader.format().to_string(), ..Summary::default() };
         let mut first_ts = None;
         let mut last_ts = 0;
@@ -79,6 +80,7 @@ impl Summary {
         let mut block_stacks: FxHashMap<(StackId, StrId), u64> = FxHashMap::default();
         reader.for_each_event(|ev, _| {
             s.events += 1;
+            progress.events(s.events);
             first_ts.get_or_insert(ev.ts);
             last_ts = ev.ts;
             by_kind[ev.kind.index()] += 1;
@@ -184,7 +186,7 @@ fn display_func(tables: &Tables, f: &crate::trace::Frame) -> String {
 pub fn run(trace: &Path, binary: Option<&Path>, json: bool) -> anyhow::Result<()> {
     let data = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;
     let mut reader = Reader::open(&data, binary).with_context(|| trace.display().to_string())?;
-    let summary = Summary::collect(&mut reader).with_context(|| trace.display().to_string())?;
+    let summary = Summary::collect(&mut reader, &Step::start("reading the trace")).with_context(|| trace.display().to_string())?;
     let text = if json { serde_json::to_string_pretty(&summary)? + "\n" } else { summary.to_text() };
     crate::cli::write_stdout(text.as_bytes())
 }

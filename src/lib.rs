@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod inspect;
 pub mod model;
+pub mod progress;
 pub mod serve;
 pub mod trace;
 pub mod view;

@@ -11,6 +11,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::progress::Step;
 use crate::trace::{Event, EventKind, Reader, Tables};
 
 pub use goroutines::Goroutine;
@@ -54,7 +55,11 @@ pub struct Options {
 pub fn build(reader: &mut Reader<'_>, options: Options) -> crate::trace::Result<Model> {
     let mut builder = Builder::default();
     let mut end_ns = 0;
+    let mut events = 0;
+    let progress = Step::start("reading the trace");
     reader.for_each_event(|ev, tables| {
+        events += 1;
+        progress.events(events);
         end_ns = ev.ts;
         builder.apply(tables, ev);
     })?;

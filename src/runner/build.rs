@@ -8,7 +8,7 @@ use std::process::Stdio;
 
 use anyhow::{bail, Context};
 
-use super::progress::Step;
+use crate::progress::Step;
 use super::target::Target;
 use crate::instrument::{self, Plan};
 use crate::toolchain::Go;

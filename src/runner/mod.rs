@@ -3,7 +3,6 @@
 
 mod build;
 mod exec;
-mod progress;
 mod target;
 
 use std::ffi::OsString;
@@ -16,7 +15,7 @@ use anyhow::{bail, Context};
 use crate::instrument::{self, Plan};
 use crate::toolchain::Go;
 use crate::view::ViewOptions;
-use progress::Step;
+use crate::progress::Step;
 use target::Target;
 
 pub struct RunOptions {

@@ -23,6 +23,18 @@ impl Step {
     }
 }
 
+impl Step {
+    /// Shows how many events were read so far; cheap enough to call for every event.
+    #[inline]
+    pub fn events(&self, n: u64) {
+        if n % (1 << 20) == 0 {
+            if let Some(bar) = &self.0 {
+                bar.set_message(format!("reading the trace: {} M events", n >> 20));
+            }
+        }
+    }
+}
+
 impl Drop for Step {
     fn drop(&mut self) {
         if let Some(bar) = &self.0 {
