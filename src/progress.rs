@@ -27,7 +27,7 @@ impl Step {
     /// Shows how many events were read so far; cheap enough to call for every event.
     #[inline]
     pub fn events(&self, n: u64) {
-        if n % (1 << 20) == 0 {
+        if n.is_multiple_of(1 << 20) {
             if let Some(bar) = &self.0 {
                 bar.set_message(format!("reading the trace: {} M events", n >> 20));
             }
