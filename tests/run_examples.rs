@@ -130,8 +130,11 @@ const EXAMPLES: &[(&str, &str, Check)] = &[
     ("select_timeout", "reply after 1ms\ntimeout\nreply after 2ms\n", |m| {
         let main = m.main();
         let replier = m.children("main.replier", 1);
-        // Three requests and the close that ends the replier's loop (see players on close).
-        assert_eq!(m.between(&[main], &replier, &["chan", "close"]), 4, "requests");
+        // Three requests, each a hand-off whichever side parks first. The close that ends the
+        // replier's loop shows only when the replier is already parked in `range` by then (a
+        // race the program does not settle), and may read as a send (see players on close).
+        let requests = m.between(&[main], &replier, &["chan", "close"]);
+        assert!((3..=4).contains(&requests), "requests: {requests}, want the 3 requests and maybe the close");
         // main waits in a select; the replier sends from a select too.
         assert_eq!(m.between(&replier, &[main], CHAN), 2, "replies in time");
     }),
