@@ -26,12 +26,7 @@ pub struct ViewOptions {
 /// ping-pong between two goroutines, carried in the binary so that no Go is needed.
 const EXAMPLE_TRACE: &[u8] = include_bytes!("../tests/traces/pingpong_1_27.trace");
 
-/// Reads a trace file and builds its model, symbolizing bare PCs with `binary` when given.
-pub fn load_model(trace: &Path, binary: Option<&Path>, all: bool) -> anyhow::Result<Model> {
-    let data = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;
-    model_of(&data, binary, all).with_context(|| trace.display().to_string())
-}
-
+/// The model of trace bytes, symbolizing bare PCs with `binary` when given.
 fn model_of(data: &[u8], binary: Option<&Path>, all: bool) -> anyhow::Result<Model> {
     let mut reader = crate::trace::Reader::open(data, binary)?;
     Ok(model::build(&mut reader, model::Options { all })?)
