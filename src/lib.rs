@@ -1,9 +1,11 @@
-//! gotrace: Go source → instrumented build → run → execution trace → parse → model → viewer.
+//! gotrace: Go source → instrumented build → run → execution trace → parse → model → level of
+//! detail → viewer.
 //!
 //! One module per stage of that pipeline; `cli` only parses the command line and calls them.
 
 pub mod cli;
 pub mod inspect;
+pub mod lod;
 pub mod model;
 pub mod progress;
 pub mod serve;

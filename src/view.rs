@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::model::{self, Model};
-use crate::serve::{self, ServeOptions};
+use crate::serve::{self, Content, ServeOptions};
 
 #[derive(Debug, Clone, Default)]
 pub struct ViewOptions {
@@ -39,13 +39,13 @@ pub fn view_trace(trace: &Path, binary: Option<&Path>, opts: &ViewOptions) -> an
 }
 
 fn view_bytes(data: Vec<u8>, binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
-    let json = if looks_like_json(&data) {
+    let content = if looks_like_json(&data) {
         check_model_json(&data)?;
-        data
+        Content::Json(data)
     } else {
-        to_json(&model_of(&data, binary, opts.all)?)?
+        Content::Model(model_of(&data, binary, opts.all)?)
     };
-    show(json, opts)
+    show(content, opts)
 }
 
 /// `gotrace view` with no trace: the bundled example.
@@ -54,24 +54,19 @@ pub fn view_example(opts: &ViewOptions) -> anyhow::Result<()> {
     view_bytes(EXAMPLE_TRACE.to_vec(), None, opts)
 }
 
-fn to_json(model: &Model) -> anyhow::Result<Vec<u8>> {
-    let mut json = Vec::new();
-    model.write_json(&mut json).context("cannot encode the model")?;
-    Ok(json)
-}
-
-fn show(json: Vec<u8>, opts: &ViewOptions) -> anyhow::Result<()> {
+fn show(content: Content, opts: &ViewOptions) -> anyhow::Result<()> {
     if let Some(path) = &opts.json_out {
-        std::fs::write(path, &json).with_context(|| format!("cannot write {}", path.display()))?;
+        let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        content.write_model(file).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &opts.html_out {
-        std::fs::write(path, serve::html::page(&json)).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, serve::html::page(&content.overview()?)).with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("gotrace: wrote {}", path.display());
     }
     if opts.json_out.is_some() || opts.html_out.is_some() {
         return Ok(());
     }
-    serve::serve(json, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
+    serve::serve(content, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
 }
 
 /// Traces start with "go 1.", models with "{".

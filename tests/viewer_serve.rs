@@ -3,13 +3,13 @@
 
 mod browser;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use browser::{gotrace, repo_path, Server};
+use browser::{get, gotrace, repo_path, Server};
 
 const TRACE: &str = "tests/traces/pingpong_1_27.trace";
 
@@ -20,20 +20,6 @@ fn trace() -> std::path::PathBuf {
     let path = repo_path(TRACE);
     assert!(path.exists(), "{TRACE} is missing: it is one of the committed trace fixtures (scripts/gen-traces.sh)");
     path
-}
-
-/// A GET over plain HTTP/1.1: (status, body).
-fn get(url: &str, path: &str) -> (u16, Vec<u8>) {
-    let host = url.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = TcpStream::connect(host).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).expect("response");
-    let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
-    let head = String::from_utf8_lossy(&response[..split]).to_string();
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status code");
-    (status, response[split + 4..].to_vec())
 }
 
 fn port_of(url: &str) -> u16 {

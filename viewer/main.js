@@ -2,6 +2,7 @@
 // `window.gotrace` is a small read-only view of the state for tests and the benchmark.
 
 import { OrbitCamera } from 'gotrace/camera.js';
+import { LevelOfDetail } from 'gotrace/detail.js';
 import { buildArrows, buildLines, segmentsByGoroutine } from 'gotrace/geometry.js';
 import { describe, pick } from 'gotrace/hover.js';
 import { HEIGHT, layout } from 'gotrace/layout.js';
@@ -34,22 +35,36 @@ async function loadModel() {
 }
 
 async function start() {
-  const model = await loadModel();
-  const lay = layout(model);
-  const lines = buildLines(model, lay);
-  const arrows = buildArrows(model, lay);
-  const scene = { model, lay, lines, arrows, segsByG: segmentsByGoroutine(model, lay) };
+  const overview = await loadModel();
+  // One layout for the overview and every detail window: goroutines keep their places.
+  const lay = layout(overview);
+  const scene = { lay };
   const canvas = document.getElementById('scene');
-  const renderer = new Renderer(canvas, { antialias: lines.count + arrows.count <= SMOOTH_LINES });
-  renderer.addLayer(lines.data, lines.count, false);
-  renderer.addLayer(arrows.data, arrows.count, true);
+  const renderer = new Renderer(canvas, { antialias: overview.segments.length + overview.messages.length <= SMOOTH_LINES });
+  let labels = null;
+  const lod = new LevelOfDetail(overview, lay.duration, (picture) => show(picture));
+  // Draws a picture: the overview, or the overview with one window in detail.
+  const show = (model) => {
+    const lines = buildLines(model, lay);
+    const arrows = buildArrows(model, lay);
+    Object.assign(scene, { model, lines, arrows, segsByG: segmentsByGoroutine(model, lay) });
+    renderer.clearLayers();
+    renderer.addLayer(lines.data, lines.count, false);
+    renderer.addLayer(arrows.data, arrows.count, true);
+    labels = new ValueLabels(scene);
+    showInfo(model, scene, lod);
+    Object.assign(hook, {
+      model,
+      lod: model.lod ?? null,
+      drawn: { goroutines: lay.x.length, segments: lines.segments, spawns: lines.spawns, arrows: arrows.count },
+    });
+  };
+  show(overview);
   const camera = new OrbitCamera();
   const state = {
     time: 0, playing: true, paused: false, mode: 0, lineWidth: 2, speed: 1,
     fps: 0, duration: lay.duration, helpShown: false,
   };
-  const labels = new ValueLabels(scene);
-  showInfo(model, scene);
   showLegend();
   buildHelp();
 
@@ -111,6 +126,7 @@ async function start() {
     }
     if (document.activeElement !== scrubber) scrubber.value = Math.round(state.time * 1000);
     if (!state.paused && !mouse.dragging) camera.yaw += AUTO_ROTATE * dt;
+    lod.update(camera, now);
     const frame = frameOf();
     drawCalls = renderer.draw(frame);
     if (frameNo++ % 3 === 0) labels.update(frame.mvp, state.time, canvas.clientWidth, canvas.clientHeight);
@@ -140,14 +156,17 @@ async function start() {
   };
 
   Object.assign(hook, {
-    model,
-    goroutines: model.goroutines.length,
-    messages: model.messages.length,
-    drawn: { goroutines: lay.x.length, segments: lines.segments, spawns: lines.spawns, arrows: arrows.count },
+    goroutines: overview.goroutines.length,
+    messages: overview.lod ? overview.lod.messages.total : overview.messages.length,
     seek: (t) => { state.time = Math.max(0, Math.min(1, t)); state.playing = false; },
     // A fixed camera for reproducible pictures: the default angle, fitted, not rotating.
     freeze: () => { camera.yaw = new OrbitCamera().yaw; state.paused = true; fit(); },
     litPixels: () => renderer.litPixels(frameOf()),
+    // Frames the time from `from` to `to` (fractions of the trace), as zooming there would.
+    zoomTo: (from, to) => {
+      camera.target = [0, (-(from + to) / 2) * HEIGHT, 0];
+      camera.distance = (((to - from) / 2) * HEIGHT * Math.cos(camera.pitch)) / Math.tan(camera.fov / 2);
+    },
     hoverAt: (x, y) => {
       const hit = pick(scene, frameOf().mvp, state.time, x, y, canvas.clientWidth, canvas.clientHeight);
       return hit ? describe(scene, hit) : null;

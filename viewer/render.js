@@ -105,10 +105,11 @@ export class Renderer {
       for (let k = 0; k < pattern.length; k++) indices[i * pattern.length + k] = i * corners + pattern[k];
     }
     const vao = gl.createVertexArray();
+    const buffers = [gl.createBuffer(), gl.createBuffer()];
     gl.bindVertexArray(vao);
-    gl.bindBuffer(gl.ARRAY_BUFFER, gl.createBuffer());
+    gl.bindBuffer(gl.ARRAY_BUFFER, buffers[0]);
     gl.bufferData(gl.ARRAY_BUFFER, vertices, gl.STATIC_DRAW);
-    gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gl.createBuffer());
+    gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, buffers[1]);
     gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, indices, gl.STATIC_DRAW);
     const attrs = [[0, 3, 0], [1, 3, 3], [2, 2, 6], [3, 1, 8]];
     for (const [loc, size, offset] of attrs) {
@@ -116,7 +117,17 @@ export class Renderer {
       gl.vertexAttribPointer(loc, size, gl.FLOAT, false, STRIDE * 4, offset * 4);
     }
     gl.bindVertexArray(null);
-    this.layers.push({ vao, count, perLine: pattern.length });
+    this.layers.push({ vao, buffers, count, perLine: pattern.length });
+  }
+
+  /** Frees every layer, before the layers of another picture are added. */
+  clearLayers() {
+    const gl = this.gl;
+    for (const layer of this.layers) {
+      for (const buffer of layer.buffers) gl.deleteBuffer(buffer);
+      gl.deleteVertexArray(layer.vao);
+    }
+    this.layers = [];
   }
 
   /** Draws a frame; returns the number of draw calls it took. */

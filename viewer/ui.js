@@ -24,24 +24,50 @@ export const HOTKEYS = [
 
 export const MODES = ['all', 'blocked', 'sleeping', 'running', 'messages'];
 
-export function showInfo(model, scene) {
+export function showInfo(model, scene, detail) {
   const meta = model.meta ?? {};
   const el = $('info');
   el.textContent = '';
   const title = document.createElement('b');
   title.textContent = `gotrace · ${meta.format ?? 'trace'}`;
   el.append(title, document.createElement('br'));
-  el.append(`${model.goroutines.length} goroutines, ${scene.arrows.count} messages, ${formatNs(scene.lay.duration)}`);
+  const messages = model.lod ? model.lod.messages.total : scene.arrows.count;
+  el.append(`${model.goroutines.length} goroutines, ${count(messages)} messages, ${formatNs(scene.lay.duration)}`);
   const notes = [];
   if (meta.channel_truth) notes.push(`messages ${meta.channel_truth}`);
   if (meta.hidden_goroutines) notes.push(`${meta.hidden_goroutines} runtime goroutines hidden (--all shows them)`);
   if (notes.length) el.append(document.createElement('br'), notes.join(' · '));
+  if (detail.aggregated) el.append(lodNotice(model.lod, detail));
   if (meta.unattributed) {
     const w = document.createElement('div');
     w.className = 'warn';
     w.textContent = `${meta.unattributed} wake-ups in channel operations could not be turned into messages`;
     el.append(w);
   }
+}
+
+const count = (n) => n.toLocaleString('en-US');
+
+// Says on screen that a big trace is drawn aggregated, how much, and how to see detail.
+function lodNotice(lod, detail) {
+  const el = document.createElement('div');
+  el.id = 'lod';
+  el.className = 'warn';
+  const merged = (r, what, as) => (r.cell_ns === undefined ? `${count(r.total)} ${what}`
+    : `${count(r.total)} ${what} as ${count(r.shown)} ${as} (merged within ${formatNs(r.cell_ns)})`);
+  const lines = [`Too many to draw one by one: ${merged(lod.messages, 'messages', 'arrows')}, ${merged(lod.segments, 'states', 'segments')}.`];
+  const d = lod.detail;
+  if (d) {
+    const exact = d.messages.cell_ns === undefined && d.segments.cell_ns === undefined;
+    lines.push(`${formatNs(d.window.start_ns)} – ${formatNs(d.window.end_ns)} in detail: ${exact ? 'every message and state' : `${merged(d.messages, 'messages', 'arrows')}`}.`);
+  } else if (detail.available) {
+    lines.push('Zoom in for detail.');
+  } else {
+    lines.push('For detail on zoom, open the trace with `gotrace view TRACE` (this page cannot ask a server).');
+  }
+  el.textContent = lines.join('\n');
+  el.style.whiteSpace = 'pre-line';
+  return el;
 }
 
 export function showLegend() {

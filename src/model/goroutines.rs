@@ -1,6 +1,6 @@
 //! The goroutines of a trace: who created whom, what each is called, when it lived.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 
@@ -73,7 +73,7 @@ impl Table {
 
     /// The goroutines sorted by id, and how many were hidden as system goroutines.
     pub fn finish(self, end_ns: u64, all: bool) -> (Vec<Goroutine>, u64) {
-        let mut depth_of: HashMap<GoId, u32> = HashMap::new();
+        let mut depth_of: HashMap<GoId, u32> = HashMap::default();
         let ids: Vec<GoId> = self.entries.keys().copied().collect();
         for id in ids {
             depth(&self.entries, &mut depth_of, id);

@@ -1,7 +1,7 @@
 //! Messages between goroutines: exact ones from patched runtimes that record every channel
 //! operation, and ones inferred from how stock runtimes block and unblock goroutines.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 
@@ -164,6 +164,7 @@ impl Matcher {
             (self.inferred, "inferred", self.unattributed)
         };
         messages.retain(|m| shown(m.from) && shown(m.to));
+        // Stable sort: they come nearly in order (by wake-up time), which it runs through fast.
         messages.sort_by_key(|m| (m.send_ns, m.recv_ns, m.from, m.to));
         (messages, truth, unattributed)
     }

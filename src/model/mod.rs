@@ -135,6 +135,8 @@ impl Builder {
 
 impl Model {
     pub fn write_json(&self, out: impl Write) -> serde_json::Result<()> {
-        serde_json::to_writer(std::io::BufWriter::new(out), self)
+        let mut out = std::io::BufWriter::new(out);
+        serde_json::to_writer(&mut out, self)?;
+        out.flush().map_err(serde_json::Error::io)
     }
 }

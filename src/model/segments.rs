@@ -1,6 +1,6 @@
 //! What each goroutine was doing, as a list of time segments in one state each.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -23,6 +23,9 @@ pub enum State {
 }
 
 impl State {
+    pub const ALL: [State; 5] = [State::Running, State::Runnable, State::Blocked, State::Sleeping, State::Syscall];
+    pub const COUNT: usize = State::ALL.len();
+
     pub fn for_block(reason: &str) -> State {
         if reason == "sleep" {
             State::Sleeping
@@ -96,12 +99,15 @@ impl Tracker {
         self.open.get(&g).map(|o| Current { state: o.state, reason: o.reason.as_deref(), since: o.since })
     }
 
-    /// All segments, the ones still open closed at `end_ns`, ordered by goroutine and time.
+    /// All segments, the ones still open closed at `end_ns`, in the order they ended. Not
+    /// sorted by goroutine: sorting millions of segments was the model's slowest step, and
+    /// whoever needs them per goroutine groups them in one pass.
     pub fn finish(mut self, end_ns: u64) -> Vec<Segment> {
-        for (g, open) in std::mem::take(&mut self.open) {
+        let mut open: Vec<(GoId, Open)> = std::mem::take(&mut self.open).into_iter().collect();
+        open.sort_by_key(|(g, _)| *g);
+        for (g, open) in open {
             self.close(g, open, end_ns);
         }
-        self.done.sort_by_key(|s| (s.goroutine, s.start_ns));
         self.done
     }
 

@@ -2,17 +2,24 @@
 //! until Ctrl-C. Nothing is fetched from the network at view time.
 //!
 //! URLs: `/` the page, which is the same self-contained page that `--html` writes (viewer and
-//! model inline, so one request loads everything), and `/model.json`, the model exactly as
-//! `-o` writes it, for other tools. There is no other transfer format.
+//! the picture of the whole trace inline, so one request loads everything);
+//! `/picture.json?from=NS&to=NS`, the picture of a window of time, which the page asks for
+//! when the user zooms into an aggregated picture; and `/model.json`, the model exactly as
+//! `-o` writes it, for other tools.
 
 mod assets;
 mod browser;
+mod content;
 pub mod html;
+
+pub use content::Content;
 
 use std::sync::Arc;
 
 use anyhow::Context;
 use tiny_http::{Header, Request, Response, Server};
+
+use crate::lod::Window;
 
 /// The 2016 original's port; the next free one is used when it is taken.
 pub const DEFAULT_PORT: u16 = 2000;
@@ -24,9 +31,9 @@ pub struct ServeOptions {
     pub no_browser: bool,
 }
 
-/// Serves the viewer for `model_json` until Ctrl-C.
-pub fn serve(model_json: Vec<u8>, opts: &ServeOptions) -> anyhow::Result<()> {
-    let page = html::page(&model_json);
+/// Serves the viewer for `content` until Ctrl-C.
+pub fn serve(content: Content, opts: &ServeOptions) -> anyhow::Result<()> {
+    let page = html::page(&content.overview()?);
     let (server, port) = bind(opts.port)?;
     let server = Arc::new(server);
     let url = format!("http://127.0.0.1:{port}/");
@@ -37,7 +44,7 @@ pub fn serve(model_json: Vec<u8>, opts: &ServeOptions) -> anyhow::Result<()> {
         browser::open(&url);
     }
     for request in server.incoming_requests() {
-        respond(request, &page, &model_json);
+        respond(request, &page, &content);
     }
     eprintln!("gotrace: stopped");
     Ok(())
@@ -54,16 +61,22 @@ fn bind(port: Option<u16>) -> anyhow::Result<(Server, u16)> {
         .ok_or_else(|| anyhow::anyhow!("no free port on 127.0.0.1 from {DEFAULT_PORT} to {last}; choose one with --port"))
 }
 
-fn respond(request: Request, page: &[u8], model_json: &[u8]) {
-    let path = request.url().split(['?', '#']).next().unwrap_or("").trim_start_matches('/');
-    let (status, mime, body): (u16, &str, &[u8]) = if *request.method() != tiny_http::Method::Get {
-        (405, "text/plain", b"only GET")
-    } else if path == "model.json" {
-        (200, "application/json", model_json)
-    } else if path.is_empty() || path == "index.html" {
-        (200, "text/html; charset=utf-8", page)
+fn respond(request: Request, page: &[u8], content: &Content) {
+    let url = request.url().to_string();
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    let (status, mime, body): (u16, &str, Vec<u8>) = if *request.method() != tiny_http::Method::Get {
+        (405, "text/plain", b"only GET".to_vec())
     } else {
-        (404, "text/plain", b"not found")
+        match path.trim_start_matches('/') {
+            "" | "index.html" => (200, "text/html; charset=utf-8", page.to_vec()),
+            "model.json" => json_or_error(model_json(content)),
+            "picture.json" => match window_of(query).map(|w| content.window(w)) {
+                Some(Some(picture)) => json_or_error(picture),
+                Some(None) => (404, "text/plain", b"this model file is shown as it is".to_vec()),
+                None => (400, "text/plain", b"picture.json needs from=NS&to=NS with from < to".to_vec()),
+            },
+            _ => (404, "text/plain", b"not found".to_vec()),
+        }
     };
     // Connection: close: with kept-alive connections, tiny_http left some of Chromium's
     // parallel requests unanswered (seen when the modules were served one file each).
@@ -74,6 +87,26 @@ fn respond(request: Request, page: &[u8], model_json: &[u8]) {
         .with_header(header("Connection", "close"));
     // A browser that went away mid-response is not the server's problem.
     let _ = request.respond(response);
+}
+
+fn model_json(content: &Content) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    content.write_model(&mut out)?;
+    Ok(out)
+}
+
+fn json_or_error(json: anyhow::Result<Vec<u8>>) -> (u16, &'static str, Vec<u8>) {
+    match json {
+        Ok(json) => (200, "application/json", json),
+        Err(e) => (500, "text/plain", crate::cli::one_line(&e).into_bytes()),
+    }
+}
+
+/// The window of `from=NS&to=NS`.
+fn window_of(query: &str) -> Option<Window> {
+    let value = |name: &str| query.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')?.parse::<u64>().ok());
+    let (start_ns, end_ns) = (value("from")?, value("to")?);
+    (start_ns < end_ns).then_some(Window { start_ns, end_ns })
 }
 
 fn header(name: &str, value: &str) -> Header {

@@ -71,6 +71,21 @@ impl Drop for Server {
     }
 }
 
+/// A GET over plain HTTP/1.0 (so that big bodies do not come chunked): (status, body).
+pub fn get(url: &str, path: &str) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("response");
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status code");
+    (status, response[split + 4..].to_vec())
+}
+
 /// A headless Chromium with one tab, collecting console errors, uncaught exceptions and
 /// failed loads.
 pub struct Page {

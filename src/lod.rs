@@ -1,0 +1,420 @@
+//! Level of detail: the part of a model that the viewer draws. A browser draws a few hundred
+//! thousand lines interactively, a 9 M-event trace has millions of segments and messages, so
+//! what does not fit a budget is aggregated on a time grid: the state changes of one goroutine
+//! within one grid cell become one segment in the state it spent most time in, and the
+//! messages from one goroutine to another within one cell become one arrow. Every aggregate
+//! says how many items it stands for (`n`), and `lod` in the output says what was done, so
+//! the page can say it on screen. The grid is the finest that fits the budget; a window of
+//! time gets its own, finer grid, which is how the served viewer shows detail on zoom.
+
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use crate::model::{Goroutine, Message, Meta, Model, Segment, State};
+use crate::trace::GoId;
+
+/// How many items the viewer gets at most.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub segments: usize,
+    pub messages: usize,
+}
+
+impl Default for Budget {
+    /// What software WebGL in a headless browser still draws interactively (see the scale
+    /// benchmark in viewer/README.md).
+    fn default() -> Self {
+        Budget { segments: 200_000, messages: 100_000 }
+    }
+}
+
+/// A span of trace time, in ns since the start of the trace; `end_ns` is exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Window {
+    pub start_ns: u64,
+    pub end_ns: u64,
+}
+
+impl Window {
+    pub fn whole(model: &Model) -> Window {
+        Window { start_ns: 0, end_ns: model.meta.duration_ns.saturating_add(1) }
+    }
+
+    fn len(&self) -> u64 {
+        self.end_ns.saturating_sub(self.start_ns).max(1)
+    }
+
+}
+
+/// A time grid of cells 2^shift ns long from the start of a window: a power of two, so that
+/// finding the cell of an item is a shift, not a division, in the passes over millions.
+#[derive(Debug, Clone, Copy)]
+struct Cells {
+    shift: u32,
+}
+
+impl Cells {
+    fn len_ns(self) -> u64 {
+        1 << self.shift
+    }
+
+    fn of(self, window: Window, ts: u64) -> u64 {
+        ts.saturating_sub(window.start_ns) >> self.shift
+    }
+}
+
+/// What the viewer gets: the model's goroutines, and its segments and messages within a
+/// window, aggregated where they exceed the budget.
+#[derive(Debug, Serialize)]
+pub struct Picture<'a> {
+    pub version: u32,
+    pub meta: &'a Meta,
+    pub lod: Lod,
+    pub goroutines: &'a [Goroutine],
+    pub segments: Vec<Counted<'a, Segment>>,
+    pub messages: Vec<Counted<'a, Message>>,
+}
+
+/// What the level of detail did, for the page to tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Lod {
+    pub window: Window,
+    pub segments: Reduction,
+    pub messages: Reduction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Reduction {
+    /// Items of the model in the window.
+    pub total: usize,
+    /// Items drawn: `total` unless aggregated.
+    pub shown: usize,
+    /// The grid cell, when aggregated: items within one cell were merged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell_ns: Option<u64>,
+}
+
+/// One item of the model, or an aggregate of `n` of them.
+#[derive(Debug, Serialize)]
+pub struct Counted<'a, T: Clone> {
+    #[serde(flatten)]
+    pub item: Cow<'a, T>,
+    #[serde(skip_serializing_if = "is_one")]
+    pub n: u32,
+    /// For an aggregate of messages: when the last of them was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_ns: Option<u64>,
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+/// The picture of `model` within `window`, at most `budget` items of each kind.
+pub fn picture(model: &Model, window: Window, budget: Budget) -> Picture<'_> {
+    let segs_total = model.segments.iter().filter(|s| overlaps(s, window)).count();
+    let msgs_total = in_window_messages(&model.messages, window).len();
+    // Two independent reductions, one per core.
+    let ((segments, seg_cells), (messages, msg_cells)) = std::thread::scope(|scope| {
+        let segments = scope.spawn(|| reduce(model, window, budget.segments, SegmentGrid::new(model), segs_total));
+        let messages = reduce(model, window, budget.messages, MessageGrid::new(&model.messages), msgs_total);
+        (segments.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), messages)
+    });
+    let reduction = |total, shown: usize, cells: Option<Cells>| Reduction { total, shown, cell_ns: cells.map(Cells::len_ns) };
+    Picture {
+        version: crate::model::JSON_VERSION,
+        meta: &model.meta,
+        lod: Lod {
+            window,
+            segments: reduction(segs_total, segments.len(), seg_cells),
+            messages: reduction(msgs_total, messages.len(), msg_cells),
+        },
+        goroutines: &model.goroutines,
+        segments,
+        messages,
+    }
+}
+
+/// One kind of item that can be laid on a grid: `cells` None means every item as it is.
+trait Reducible<'a>: Sync {
+    type Item: Clone + 'a;
+    fn count(&self, window: Window, cells: Option<Cells>) -> usize;
+    fn emit(&self, window: Window, cells: Option<Cells>) -> Vec<Counted<'a, Self::Item>>;
+}
+
+/// Every item if they fit; else the finest grid that fits, searched from a first guess (the
+/// budget spread over the goroutines): a pass over the items per try.
+fn reduce<'a, R: Reducible<'a>>(model: &Model, window: Window, budget: usize, items: R, total: usize) -> (Vec<Counted<'a, R::Item>>, Option<Cells>) {
+    if total <= budget {
+        return (items.emit(window, None), None);
+    }
+    let fits = |shift: u32| items.count(window, Some(Cells { shift })) <= budget;
+    let per_goroutine = (budget / model.goroutines.len().max(1)).max(1) as u64;
+    let mut shift = (window.len() / per_goroutine).max(1).next_power_of_two().trailing_zeros();
+    if fits(shift) {
+        while shift > 0 && fits(shift - 1) {
+            shift -= 1;
+        }
+    } else {
+        while shift < 62 && !fits(shift + 1) {
+            shift += 1;
+        }
+        shift += 1;
+    }
+    let cells = Cells { shift };
+    (items.emit(window, Some(cells)), Some(cells))
+}
+
+fn overlaps(s: &Segment, w: Window) -> bool {
+    s.end_ns > w.start_ns && s.start_ns < w.end_ns
+}
+
+/// The messages sent within the window: a contiguous run, since they are sorted by send time.
+fn in_window_messages(messages: &[Message], w: Window) -> &[Message] {
+    let from = messages.partition_point(|m| m.send_ns < w.start_ns);
+    let to = messages.partition_point(|m| m.send_ns < w.end_ns);
+    &messages[from..to.max(from)]
+}
+
+/// Segments with the index of their goroutine, so that a grid pass merges per goroutine with
+/// an array instead of a map (the model keeps segments in the order they ended).
+struct SegmentGrid<'a> {
+    segments: &'a [Segment],
+    slot_of: Vec<u32>,
+    goroutines: usize,
+}
+
+impl<'a> SegmentGrid<'a> {
+    fn new(model: &'a Model) -> Self {
+        let ids: Vec<GoId> = model.goroutines.iter().map(|g| g.id).collect();
+        let slot_of = model.segments.iter().map(|s| ids.binary_search(&s.goroutine).unwrap_or(0) as u32).collect();
+        SegmentGrid { segments: &model.segments, slot_of, goroutines: ids.len() }
+    }
+
+    /// Where each segment in the window goes, in order: `place(i, run)` is told that segment
+    /// `i` is drawn as it is (`run` None: it spans a cell or more), starts a run of short
+    /// segments of its goroutine within one cell (`Some(true)`), or joins the open run
+    /// (`Some(false)`). A run ends where its goroutine's next segment does not join it.
+    fn walk(&self, window: Window, cells: Option<Cells>, mut place: impl FnMut(usize, Option<bool>)) {
+        let Some(cells) = cells else {
+            self.segments.iter().enumerate().filter(|(_, s)| overlaps(s, window)).for_each(|(i, _)| place(i, None));
+            return;
+        };
+        let mut open_cell = vec![u64::MAX; self.goroutines];
+        for (i, (s, &slot)) in self.segments.iter().zip(&self.slot_of).enumerate() {
+            if !overlaps(s, window) {
+                continue;
+            }
+            let Some(open) = open_cell.get_mut(slot as usize) else { continue };
+            if s.end_ns - s.start_ns >= cells.len_ns() {
+                *open = u64::MAX;
+                place(i, None);
+                continue;
+            }
+            let cell = cells.of(window, s.start_ns);
+            place(i, Some(*open != cell));
+            *open = cell;
+        }
+    }
+}
+
+impl<'a> Reducible<'a> for SegmentGrid<'a> {
+    type Item = Segment;
+
+    fn count(&self, window: Window, cells: Option<Cells>) -> usize {
+        let mut n = 0;
+        self.walk(window, cells, |_, run| n += usize::from(run != Some(false)));
+        n
+    }
+
+    fn emit(&self, window: Window, cells: Option<Cells>) -> Vec<Counted<'a, Segment>> {
+        let mut out = Vec::new();
+        // Per goroutine, its open run: an index into `out` and the time spent in each state.
+        let mut runs: Vec<(usize, [u64; State::COUNT])> = vec![(0, [0; State::COUNT]); self.goroutines];
+        self.walk(window, cells, |i, run| {
+            let s = &self.segments[i];
+            let (at, time_in) = &mut runs[self.slot_of[i] as usize];
+            match run {
+                None => out.push(Counted { item: Cow::Borrowed(s), n: 1, last_ns: None }),
+                Some(true) => {
+                    *at = out.len();
+                    *time_in = [0; State::COUNT];
+                    time_in[s.state as usize] = s.end_ns - s.start_ns;
+                    out.push(Counted { item: Cow::Borrowed(s), n: 1, last_ns: None });
+                }
+                Some(false) => {
+                    time_in[s.state as usize] += s.end_ns - s.start_ns;
+                    let merged = &mut out[*at];
+                    let state = State::ALL.into_iter().max_by_key(|st| time_in[*st as usize]).unwrap_or(s.state);
+                    let first = merged.item.to_mut();
+                    first.end_ns = s.end_ns;
+                    first.state = state;
+                    first.reason = None;
+                    merged.n += 1;
+                }
+            }
+        });
+        out
+    }
+}
+
+/// Messages with each (sender, receiver) pair numbered once, so that a grid pass needs no
+/// hashing: only an array of the last cell seen per pair.
+struct MessageGrid<'a> {
+    messages: &'a [Message],
+    pair_of: Vec<u32>,
+    pairs: usize,
+}
+
+impl<'a> MessageGrid<'a> {
+    fn new(messages: &'a [Message]) -> Self {
+        let mut ids: FxHashMap<(GoId, GoId), u32> = FxHashMap::default();
+        let pair_of = messages
+            .iter()
+            .map(|m| {
+                let next = ids.len() as u32;
+                *ids.entry((m.from, m.to)).or_insert(next)
+            })
+            .collect();
+        MessageGrid { messages, pair_of, pairs: ids.len() }
+    }
+
+    /// Walks the messages in the window; `into(i, k)` is told that message `i` belongs to the
+    /// `k`-th arrow (a new arrow when `k` is the number of arrows so far).
+    fn walk(&self, window: Window, cells: Option<Cells>, mut into: impl FnMut(usize, usize)) {
+        let from = self.messages.partition_point(|m| m.send_ns < window.start_ns);
+        let mut arrows = 0;
+        // Per pair: the cell of its open arrow, and which arrow that is.
+        let mut open: Vec<(u64, usize)> = vec![(u64::MAX, 0); self.pairs];
+        for (i, m) in self.messages.iter().enumerate().skip(from) {
+            if m.send_ns >= window.end_ns {
+                break;
+            }
+            let Some(cells) = cells else {
+                into(i, arrows);
+                arrows += 1;
+                continue;
+            };
+            let cell = cells.of(window, m.send_ns);
+            let slot = &mut open[self.pair_of[i] as usize];
+            if slot.0 != cell {
+                *slot = (cell, arrows);
+                arrows += 1;
+            }
+            into(i, slot.1);
+        }
+    }
+}
+
+impl<'a> Reducible<'a> for MessageGrid<'a> {
+    type Item = Message;
+
+    fn count(&self, window: Window, cells: Option<Cells>) -> usize {
+        let mut n = 0;
+        self.walk(window, cells, |_, k| n = n.max(k + 1));
+        n
+    }
+
+    fn emit(&self, window: Window, cells: Option<Cells>) -> Vec<Counted<'a, Message>> {
+        let mut out: Vec<Counted<'a, Message>> = Vec::new();
+        self.walk(window, cells, |i, k| {
+            let m = &self.messages[i];
+            match out.get_mut(k) {
+                Some(arrow) => {
+                    arrow.n += 1;
+                    arrow.last_ns = Some(m.send_ns);
+                }
+                None => out.push(Counted { item: Cow::Borrowed(m), n: 1, last_ns: None }),
+            }
+        });
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{MessageKind, JSON_VERSION};
+
+    fn seg(goroutine: GoId, state: State, start_ns: u64, end_ns: u64) -> Segment {
+        Segment { goroutine, state, start_ns, end_ns, reason: None }
+    }
+
+    fn msg(from: GoId, to: GoId, send_ns: u64) -> Message {
+        Message { from, to, send_ns, recv_ns: send_ns + 1, kind: MessageKind::Chan, channel: None, value: None }
+    }
+
+    fn model(segments: Vec<Segment>, messages: Vec<Message>, duration_ns: u64) -> Model {
+        let g = |id| Goroutine { id, parent: None, name: "main.f".into(), start_ns: 0, end_ns: None, depth: 0, system: false };
+        Model {
+            version: JSON_VERSION,
+            meta: Meta { format: "go 1.26".into(), duration_ns, channel_truth: "inferred", unattributed: 0, hidden_goroutines: 0 },
+            goroutines: vec![g(1), g(2)],
+            segments,
+            messages,
+        }
+    }
+
+    #[test]
+    fn what_fits_is_drawn_as_it_is() {
+        let m = model(vec![seg(1, State::Running, 0, 10), seg(1, State::Blocked, 10, 20)], vec![msg(1, 2, 5)], 20);
+        let p = picture(&m, Window::whole(&m), Budget::default());
+        assert_eq!(p.lod.segments, Reduction { total: 2, shown: 2, cell_ns: None });
+        assert_eq!(p.lod.messages, Reduction { total: 1, shown: 1, cell_ns: None });
+        assert!(p.segments.iter().all(|s| matches!(s.item, Cow::Borrowed(_)) && s.n == 1));
+    }
+
+    #[test]
+    fn short_segments_merge_into_their_dominant_state_and_long_ones_stay() {
+        // Goroutine 1 flips state every 10 ns for 1000 ns, then sleeps 1000 ns.
+        let mut segs: Vec<Segment> = (0..100).map(|i| seg(1, if i % 3 == 0 { State::Blocked } else { State::Running }, i * 10, i * 10 + 10)).collect();
+        segs.push(seg(1, State::Sleeping, 1000, 2000));
+        let m = model(segs, vec![], 2000);
+        let p = picture(&m, Window::whole(&m), Budget { segments: 10, messages: 10 });
+        assert!(p.segments.len() <= 10, "{} segments", p.segments.len());
+        assert_eq!(p.segments.iter().map(|s| s.n as usize).sum::<usize>(), 101, "every segment is accounted for");
+        let last = p.segments.last().unwrap();
+        assert_eq!((last.item.state, last.n, last.item.start_ns, last.item.end_ns), (State::Sleeping, 1, 1000, 2000));
+        assert!(p.segments[..p.segments.len() - 1].iter().all(|s| s.item.state == State::Running && s.n > 1));
+        assert_eq!(p.lod.segments.total, 101);
+        assert!(p.lod.segments.cell_ns.is_some());
+    }
+
+    #[test]
+    fn messages_between_one_pair_in_one_cell_become_one_arrow() {
+        let msgs: Vec<Message> = (0..1000).flat_map(|i| [msg(1, 2, i * 10), msg(2, 1, i * 10 + 5)]).collect();
+        let m = model(vec![], msgs, 10_000);
+        let p = picture(&m, Window::whole(&m), Budget { segments: 10, messages: 100 });
+        assert!(p.messages.len() <= 100 && p.messages.len() >= 50, "{} arrows", p.messages.len());
+        assert_eq!(p.messages.iter().map(|a| a.n as usize).sum::<usize>(), 2000);
+        assert!(p.messages.windows(2).all(|w| w[0].item.send_ns <= w[1].item.send_ns), "still ordered by send time");
+        let first = &p.messages[0];
+        assert_eq!((first.item.from, first.item.to, first.item.send_ns), (1, 2, 0));
+        assert!(first.last_ns.unwrap() > first.item.send_ns);
+    }
+
+    #[test]
+    fn a_window_has_only_its_items_and_a_finer_grid() {
+        let msgs: Vec<Message> = (0..10_000).map(|i| msg(1, 2, i * 10)).collect();
+        let m = model(vec![], msgs, 100_000);
+        let whole = picture(&m, Window::whole(&m), Budget { segments: 10, messages: 100 });
+        let part = picture(&m, Window { start_ns: 50_000, end_ns: 51_000 }, Budget { segments: 10, messages: 100 });
+        assert_eq!(part.lod.messages, Reduction { total: 100, shown: 100, cell_ns: None });
+        assert!(part.messages.iter().all(|a| (50_000..51_000).contains(&a.item.send_ns)));
+        assert!(whole.lod.messages.cell_ns.unwrap() > 500);
+    }
+
+    #[test]
+    fn aggregates_say_how_many_they_stand_for_in_json() {
+        let msgs: Vec<Message> = (0..10).map(|i| msg(1, 2, i)).collect();
+        let m = model(vec![], msgs, 10);
+        let p = picture(&m, Window::whole(&m), Budget { segments: 10, messages: 1 });
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["messages"][0]["n"], 10);
+        assert_eq!(json["messages"][0]["last_ns"], 9);
+        assert_eq!(json["messages"][0]["from"], 1);
+        assert_eq!(json["lod"]["messages"]["total"], 10);
+    }
+}

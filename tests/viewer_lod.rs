@@ -1,0 +1,150 @@
+//! A trace too big to draw one by one: the level of detail. A real trace of bench/stress
+//! (Go 1.27, 40 ping-pong pairs, about 160,000 messages and 480,000 states) is written once
+//! per run, then shown aggregated in headless Chromium, served (where zooming asks the server
+//! for a window in detail) and as an `--html` file (which says how to get detail).
+
+#[allow(dead_code)]
+mod browser;
+#[path = "run_support.rs"]
+#[allow(dead_code)]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use browser::{get, gotrace, repo_path, Page, Server};
+use serde_json::Value;
+
+/// Of lod::Budget::default(): what the viewer gets at most.
+const MAX_SEGMENTS: u64 = 200_000;
+const MAX_ARROWS: u64 = 100_000;
+
+/// One Chromium at a time: they are heavy, and the machine is small.
+static BROWSER: Mutex<()> = Mutex::new(());
+
+/// The stress trace, written once for all tests of this file (None: no Go here, said loudly).
+fn stress_trace() -> Option<&'static Path> {
+    static TRACE: OnceLock<Option<(tempfile::TempDir, PathBuf)>> = OnceLock::new();
+    TRACE
+        .get_or_init(|| {
+            let go = support::require("1.27.3")?;
+            let dir = tempfile::tempdir().expect("temp dir");
+            let bin = dir.path().join("stress");
+            let built = Command::new(&go)
+                .current_dir(repo_path("bench/stress"))
+                .args(["build", "-o"])
+                .arg(&bin)
+                .arg(".")
+                .env("GOTOOLCHAIN", "local")
+                .env("GOPROXY", "off")
+                .env("GOFLAGS", "")
+                .output()
+                .expect("go build runs");
+            assert!(built.status.success(), "go build bench/stress: {}", String::from_utf8_lossy(&built.stderr));
+            let trace = dir.path().join("stress.trace");
+            let ran = Command::new(&bin).args(["-pairs", "40", "-rounds", "2000"]).arg(&trace).output().expect("stress runs");
+            assert!(ran.status.success(), "stress: {}", String::from_utf8_lossy(&ran.stderr));
+            Some((dir, trace))
+        })
+        .as_ref()
+        .map(|(_, trace)| trace.as_path())
+}
+
+/// The picture a page carries inline.
+fn inline_picture(html: &str) -> Value {
+    let open = r#"<script id="gotrace-model" type="application/json">"#;
+    let start = html.find(open).expect("inline picture") + open.len();
+    let end = start + html[start..].find("</script>").expect("end of the inline picture");
+    serde_json::from_str(&html[start..end]).expect("the inline picture is JSON")
+}
+
+fn sum_of_n(items: &Value) -> u64 {
+    items.as_array().unwrap().iter().map(|i| i["n"].as_u64().unwrap_or(1)).sum()
+}
+
+#[test]
+fn the_html_export_aggregates_within_the_budget_and_says_so_on_screen() {
+    let Some(trace) = stress_trace() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("stress.html");
+    let out = gotrace().arg("view").arg(trace).arg("--html").arg(&html).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let picture = inline_picture(&std::fs::read_to_string(&html).unwrap());
+    let lod = &picture["lod"];
+    for (kind, max) in [("segments", MAX_SEGMENTS), ("messages", MAX_ARROWS)] {
+        let (total, shown) = (lod[kind]["total"].as_u64().unwrap(), lod[kind]["shown"].as_u64().unwrap());
+        assert!(total > max, "the trace must be too big to draw: {kind} {lod}");
+        assert!(shown <= max && shown > max / 8, "{kind}: {lod}");
+        assert_eq!(picture[kind].as_array().unwrap().len() as u64, shown, "{kind}");
+        assert_eq!(sum_of_n(&picture[kind]), total, "every {kind} item is in one aggregate");
+        assert!(lod[kind]["cell_ns"].as_u64() > Some(0), "{kind}: {lod}");
+    }
+    // The model file still has every message.
+    let json = dir.path().join("model.json");
+    assert!(gotrace().arg("view").arg(trace).arg("-o").arg(&json).status().unwrap().success());
+    let model: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(model["messages"].as_array().unwrap().len() as u64, lod["messages"]["total"].as_u64().unwrap());
+
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let page = Page::open(&format!("file://{}", html.display()));
+    page.eval("gotrace.seek(1), gotrace.freeze()");
+    let notice = page.eval("document.getElementById('lod')?.textContent ?? ''");
+    let notice = notice.as_str().unwrap();
+    assert!(notice.contains("Too many to draw one by one") && notice.contains("arrows"), "{notice}");
+    assert!(notice.contains("gotrace view"), "the file page says how to get detail: {notice}");
+    assert!(page.eval("gotrace.litPixels()")["lit"].as_u64() > Some(5000), "blank canvas");
+    page.screenshot("viewer_lod_html");
+    assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
+}
+
+#[test]
+fn zooming_into_a_window_of_the_served_viewer_shows_it_in_detail() {
+    let Some(trace) = stress_trace() else { return };
+    let server = Server::start(trace, &[]);
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let page = Page::open(&server.url);
+    page.tab.set_default_timeout(Duration::from_secs(120));
+    page.eval("gotrace.seek(1), gotrace.freeze()");
+    let notice = page.eval("document.getElementById('lod').textContent");
+    assert!(notice.as_str().unwrap().contains("Zoom in for detail"), "{notice}");
+    let overview_arrows = page.eval("gotrace.drawn.arrows").as_u64().unwrap();
+
+    // A twentieth of the trace: the server sends it with every message.
+    page.eval("gotrace.zoomTo(0.5, 0.55)");
+    page.wait_for("gotrace.lod.detail", Duration::from_secs(60));
+    let detail = page.eval("gotrace.lod.detail");
+    let duration = page.eval("gotrace.model.meta.duration_ns").as_u64().unwrap();
+    let (from, to) = (detail["window"]["start_ns"].as_u64().unwrap(), detail["window"]["end_ns"].as_u64().unwrap());
+    assert!(from < duration / 2 && to > duration * 55 / 100 && to - from < duration / 4, "window {detail}");
+    assert!(detail["messages"]["cell_ns"].is_null(), "a small window is drawn message by message: {detail}");
+    let in_window = page.eval(&format!("gotrace.model.messages.filter(m => m.send_ns >= {from} && m.send_ns < {to}).length"));
+    assert_eq!(in_window, detail["messages"]["total"], "every message of the window is drawn");
+    assert!(page.eval("gotrace.drawn.arrows").as_u64() > Some(overview_arrows), "detail adds arrows");
+    let notice = page.eval("document.getElementById('lod').textContent");
+    assert!(notice.as_str().unwrap().contains("in detail: every message and state"), "{notice}");
+    page.screenshot("viewer_lod_detail");
+
+    // Back out: the overview again.
+    page.eval("gotrace.zoomTo(0, 1)");
+    page.wait_for("gotrace.lod.detail === undefined", Duration::from_secs(30));
+    assert_eq!(page.eval("gotrace.drawn.arrows").as_u64(), Some(overview_arrows));
+    assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
+}
+
+#[test]
+fn the_server_answers_a_window_and_refuses_a_bad_one() {
+    let Some(trace) = stress_trace() else { return };
+    let server = Server::start(trace, &[]);
+    let (status, body) = get(&server.url, "/picture.json?from=1000000&to=2000000");
+    assert_eq!(status, 200);
+    let picture: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(picture["lod"]["window"], serde_json::json!({ "start_ns": 1_000_000, "end_ns": 2_000_000 }));
+    assert!(picture["messages"].as_array().unwrap().iter().all(|m| (1_000_000..2_000_000).contains(&m["send_ns"].as_u64().unwrap())));
+    assert!(picture["goroutines"].as_array().unwrap().len() > 80, "every goroutine, so the page keeps its layout");
+    for bad in ["/picture.json", "/picture.json?from=5&to=5", "/picture.json?from=x&to=9"] {
+        let (status, body) = get(&server.url, bad);
+        assert_eq!(status, 400, "{bad}: {}", String::from_utf8_lossy(&body));
+    }
+}
