@@ -140,3 +140,52 @@ fn hotkeys_and_hover_change_what_is_shown() {
     page.screenshot("viewer_hover");
     assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
 }
+
+/// Hovering shows where in the program: a blocked player's line shows the player's frame
+/// where it blocked and main's `go` statement; a hit between the players shows where it was
+/// sent. Points are probed with `hoverAt` (the same picking), then the real mouse goes there.
+#[test]
+fn hover_shows_where_in_the_program() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start(&fixture("tests/traces/pingpong_1_19.trace"), &[]);
+    let page = Page::open(&server.url);
+    page.eval("gotrace.seek(1), gotrace.freeze()");
+    let probe = |items: &str, expected: &str| -> Point {
+        let at = page.eval(&format!(
+            "(() => {{ const m = gotrace.model; const players = new Set(m.goroutines.filter(g => g.name === 'main.player').map(g => g.id));
+              for (const [a, b] of {items})
+                for (const u of [0.5, 0.3, 0.7, 0.15, 0.85]) {{
+                  const x = a[0] + (b[0] - a[0]) * u, y = a[1] + (b[1] - a[1]) * u;
+                  if ((gotrace.hoverAt(x, y) || '').includes({expected:?})) return [x, y];
+                }}
+              return null; }})()"
+        ));
+        assert!(at.is_array(), "no point along {items} shows {expected:?}");
+        Point { x: at[0].as_f64().unwrap(), y: at[1].as_f64().unwrap() }
+    };
+    let hover = |point: Point, expected: &str, name: &str| -> String {
+        page.tab.move_mouse_to_point(point).unwrap();
+        page.wait_for(&format!("(gotrace.hover || '').includes({expected:?})"), Duration::from_secs(10));
+        page.screenshot(name);
+        page.eval("gotrace.hover").as_str().unwrap().to_string()
+    };
+    let frame = "\n  main.player  pingpong/main.go:";
+
+    let blocked = probe(
+        "m.segments.filter(s => players.has(s.goroutine) && s.state === 'blocked')
+           .map(s => [gotrace.project(s.goroutine, s.start_ns), gotrace.project(s.goroutine, s.end_ns)])",
+        "blocked at:",
+    );
+    let text = hover(blocked, "blocked at:", "viewer_hover_blocked");
+    assert!(text.contains(&format!("blocked at:{frame}")) && text.contains("\n  (runtime.chan"), "{text}");
+    assert!(text.contains("created by goroutine 1 main.main\n  main.main  pingpong/main.go:"), "{text}");
+
+    let sent = probe(
+        "m.messages.filter(x => players.has(x.from) && players.has(x.to))
+           .map(x => [gotrace.project(x.from, x.send_ns), gotrace.project(x.to, x.recv_ns)])",
+        "sent at:",
+    );
+    let text = hover(sent, "sent at:", "viewer_hover_message");
+    assert!(text.starts_with("channel message") && text.contains(&format!("sent at:{frame}")), "{text}");
+    assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
+}

@@ -4,10 +4,14 @@
 import { project } from 'gotrace/camera.js';
 import { STRIDE } from 'gotrace/geometry.js';
 import { HEIGHT } from 'gotrace/layout.js';
-import { formatNs, goroutineLabel } from 'gotrace/format.js';
+import { formatNs, goroutineLabel, stackLines } from 'gotrace/format.js';
 import { LABELS, nameOfCode } from 'gotrace/palette.js';
 
 const REACH_PX = 7;
+
+// What the stack of a segment or message shows, by its state or kind.
+const SEGMENT_STACK = { blocked: 'blocked at:', sleeping: 'asleep at:', syscall: 'system call at:' };
+const MESSAGE_STACK = { close: 'closed at:', sync: 'woken from:' };
 
 export function pick(scene, mvp, time, mx, my, width, height) {
   const { lay, arrows } = scene;
@@ -66,6 +70,7 @@ export function describe(scene, hit) {
     ];
     if (m.channel !== undefined) lines.push(`channel 0x${m.channel.toString(16)}`);
     if (m.value !== undefined) lines.push(`value ${m.value}`);
+    withStack(lines, MESSAGE_STACK[m.kind] ?? 'sent at:', model.stacks?.[m.stack]);
     return lines.join('\n');
   }
   const g = model.goroutines[hit.goroutine];
@@ -74,6 +79,8 @@ export function describe(scene, hit) {
   if (g.parent !== undefined) {
     const p = lay.index.get(g.parent);
     lines.push(`created by ${p === undefined ? `goroutine ${g.parent}` : goroutineLabel(model.goroutines[p])}`);
+    // The `go` statement: its innermost frame of the program is enough.
+    lines.push(...stackLines(model.stacks?.[g.create_stack]).slice(0, 1));
   }
   lines.push(`lived ${formatNs(g.start_ns)} – ${g.end_ns === undefined ? 'end of trace' : formatNs(g.end_ns)}`);
   const seg = segmentAt(scene.segsByG[hit.goroutine], ns);
@@ -81,9 +88,15 @@ export function describe(scene, hit) {
     const reason = seg.reason ? ` (${seg.reason})` : '';
     lines.push(`at ${formatNs(ns)}: ${LABELS[seg.state] ?? nameOfCode(0)}${reason}`);
     lines.push(`  from ${formatNs(seg.start_ns)} to ${formatNs(seg.end_ns)}`);
+    withStack(lines, SEGMENT_STACK[seg.state] ?? 'stack:', model.stacks?.[seg.stack]);
   }
   if (g.system) lines.push('runtime goroutine');
   return lines.join('\n');
+}
+
+function withStack(lines, title, frames) {
+  const stack = stackLines(frames);
+  if (stack.length) lines.push(title, ...stack);
 }
 
 function segmentAt(list, ns) {

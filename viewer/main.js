@@ -137,7 +137,8 @@ async function start() {
       if (hit) {
         tooltip.textContent = describe(scene, hit);
         tooltip.style.left = `${Math.min(mouse.x + 14, canvas.clientWidth - tooltip.offsetWidth - 4)}px`;
-        tooltip.style.top = `${mouse.y + 14}px`;
+        const below = mouse.y + 14 + tooltip.offsetHeight <= canvas.clientHeight;
+        tooltip.style.top = `${Math.max(4, below ? mouse.y + 14 : mouse.y - 14 - tooltip.offsetHeight)}px`;
       }
       hook.hover = hit ? tooltip.textContent : null;
     }

@@ -4,6 +4,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 
+use super::stacks::StackRef;
 use crate::trace::{GoId, StackId, Tables};
 
 #[derive(Debug, Clone, Serialize)]
@@ -22,12 +23,16 @@ pub struct Goroutine {
     pub depth: u32,
     /// Runtime and tracer goroutines, as Go's own tool classifies them.
     pub system: bool,
+    /// Where its parent ran `go f()` (an index into `Model::stacks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_stack: Option<StackRef>,
 }
 
 #[derive(Default)]
 struct Entry {
     parent: Option<GoId>,
     name: String,
+    create_stack: Option<StackRef>,
     start_ns: u64,
     end_ns: Option<u64>,
     /// Outermost frame of the first stack seen: the best name for goroutines whose creation
@@ -41,10 +46,11 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn created(&mut self, id: GoId, parent: GoId, ts: u64, tables: &Tables, start: StackId) {
+    /// `parent` created `id` at its stack `at`; `id` will start at `start` (its function).
+    pub fn created(&mut self, id: GoId, parent: GoId, ts: u64, tables: &Tables, at: StackId, start: StackId) {
         let name = tables.stack(start).first().map(|f| tables.str(f.func).to_string()).unwrap_or_default();
         let parent = (parent != 0).then_some(parent);
-        self.entries.insert(id, Entry { parent, name, start_ns: ts, ..Entry::default() });
+        self.entries.insert(id, Entry { parent, name, create_stack: StackRef::of(at), start_ns: ts, ..Entry::default() });
     }
 
     /// Records a goroutine that existed before the trace; false if it was already known
@@ -91,6 +97,7 @@ impl Table {
                     start_ns: e.start_ns,
                     end_ns: e.end_ns.map(|t| t.min(end_ns)),
                     depth: depth_of[&id],
+                    create_stack: e.create_stack,
                 }
             })
             .collect();
@@ -155,8 +162,8 @@ mod tests {
         let mut t = Table::default();
         let tables = Tables::default();
         t.existing(1, 0);
-        t.created(2, 1, 10, &tables, StackId::NONE);
-        t.created(3, 2, 20, &tables, StackId::NONE);
+        t.created(2, 1, 10, &tables, StackId::NONE, StackId::NONE);
+        t.created(3, 2, 20, &tables, StackId::NONE, StackId::NONE);
         let (gs, hidden) = t.finish(100, true);
         assert_eq!(hidden, 0);
         assert_eq!(gs.iter().map(|g| (g.id, g.depth, g.parent)).collect::<Vec<_>>(), vec![(1, 0, None), (2, 1, Some(1)), (3, 2, Some(2))]);

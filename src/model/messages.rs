@@ -6,6 +6,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
 use super::segments::{Current, State};
+use super::stacks::StackRef;
 use crate::trace::{Event, Frame, GoId, StrId, Tables};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,6 +33,10 @@ pub struct Message {
     pub channel: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
+    /// The sender's side: where the value was sent, the channel closed or the lock released
+    /// (an index into `Model::stacks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stack: Option<StackRef>,
 }
 
 /// One half of an exact hand-off, waiting for its other half.
@@ -39,6 +44,7 @@ struct Half {
     g: GoId,
     ts: u64,
     value: u64,
+    stack: Option<StackRef>,
 }
 
 #[derive(Default)]
@@ -100,19 +106,19 @@ impl Matcher {
             "sync" | "sync.(*Cond).Wait" => (MessageKind::Sync, Some(Direction::ToBlocked)),
             _ => return,
         };
-        let (from, to, send_ns) = match direction {
+        let (from, to, send_ns, stack) = match direction {
             _ if ev.g == 0 || ev.g == target => {
                 self.unattributed += 1;
                 return;
             }
-            Some(Direction::ToBlocked | Direction::Closed) => (ev.g, target, ev.ts),
-            Some(Direction::FromBlocked) => (target, ev.g, blocked.since),
+            Some(Direction::ToBlocked | Direction::Closed) => (ev.g, target, ev.ts, StackRef::of(ev.stack)),
+            Some(Direction::FromBlocked) => (target, ev.g, blocked.since, blocked.stack),
             None => {
                 self.unattributed += 1;
                 return;
             }
         };
-        self.inferred.push(Message { from, to, send_ns, recv_ns: ev.ts, kind, channel: None, value: None });
+        self.inferred.push(Message { from, to, send_ns, recv_ns: ev.ts, kind, channel: None, value: None, stack });
     }
 
     /// In stock traces the waker's stack is the only sign of what it did to the channel:
@@ -132,7 +138,7 @@ impl Matcher {
     }
 
     pub fn exact_send(&mut self, ev: &Event, chan: u64, op: u64, value: u64) {
-        let half = Half { g: ev.g, ts: ev.ts, value };
+        let half = Half { g: ev.g, ts: ev.ts, value, stack: StackRef::of(ev.stack) };
         match self.recvs.remove(&(chan, op)) {
             Some(recv) => self.exact.push(exact_message(chan, &half, &recv)),
             None => {
@@ -142,7 +148,7 @@ impl Matcher {
     }
 
     pub fn exact_recv(&mut self, ev: &Event, chan: u64, op: u64, value: u64) {
-        let half = Half { g: ev.g, ts: ev.ts, value };
+        let half = Half { g: ev.g, ts: ev.ts, value, stack: StackRef::of(ev.stack) };
         match self.sends.remove(&(chan, op)) {
             Some(send) => self.exact.push(exact_message(chan, &send, &half)),
             None => {
@@ -179,6 +185,7 @@ fn exact_message(chan: u64, send: &Half, recv: &Half) -> Message {
         kind: MessageKind::Chan,
         channel: Some(chan),
         value: Some(if send.value != 0 { send.value } else { recv.value }),
+        stack: send.stack,
     }
 }
 
@@ -194,7 +201,7 @@ mod tests {
     }
 
     fn blocked(reason: &str, since: u64) -> Option<Current<'_>> {
-        Some(Current { state: State::Blocked, reason: Some(reason), since })
+        Some(Current { state: State::Blocked, reason: Some(reason), stack: StackRef::of(StackId(99)), since })
     }
 
     #[test]
@@ -205,6 +212,7 @@ mod tests {
         m.unblocked(&tables, &ev, 9, blocked("chan receive", 40));
         let (msgs, truth, unattributed) = m.finish(&|_| true);
         assert_eq!((msgs[0].from, msgs[0].to, msgs[0].send_ns, msgs[0].kind), (7, 9, 100, MessageKind::Chan));
+        assert_eq!(msgs[0].stack, StackRef::of(ev.stack), "sent where the waker stood");
         assert_eq!((truth, unattributed), ("inferred", 0));
     }
 
@@ -216,6 +224,7 @@ mod tests {
         m.unblocked(&tables, &ev, 9, blocked("chan send", 40));
         let (msgs, _, _) = m.finish(&|_| true);
         assert_eq!((msgs[0].from, msgs[0].to, msgs[0].send_ns, msgs[0].recv_ns), (9, 7, 40, 100));
+        assert_eq!(msgs[0].stack, StackRef::of(StackId(99)), "sent where the woken sender blocked");
     }
 
     #[test]
@@ -257,13 +266,14 @@ mod tests {
     #[test]
     fn exact_halves_pair_by_channel_and_operation_in_either_order() {
         let mut m = Matcher::default();
-        let ev = |g, ts| Event { ts, g, p: 0, stack: StackId::NONE, kind: EventKind::GoStart };
+        let ev = |g, ts| Event { ts, g, p: 0, stack: StackId(g as u32), kind: EventKind::GoStart };
         m.exact_recv(&ev(2, 10), 5, 1, 42);
         m.exact_send(&ev(1, 11), 5, 1, 42);
         m.exact_send(&ev(1, 20), 5, 2, 43);
         let (msgs, truth, unpaired) = m.finish(&|_| true);
         assert_eq!(msgs.len(), 1);
         assert_eq!((msgs[0].from, msgs[0].to, msgs[0].channel, msgs[0].value), (1, 2, Some(5), Some(42)));
+        assert_eq!(msgs[0].stack, StackRef::of(StackId(1)), "the sender's stack");
         assert_eq!((truth, unpaired), ("exact", 1));
     }
 }

@@ -6,17 +6,19 @@
 mod goroutines;
 mod messages;
 mod segments;
+mod stacks;
 
 use std::io::Write;
 
 use serde::Serialize;
 
 use crate::progress::Step;
-use crate::trace::{Event, EventKind, Reader, Tables};
+use crate::trace::{Event, EventKind, Reader, StackId, Tables};
 
 pub use goroutines::Goroutine;
 pub use messages::{Message, MessageKind};
 pub use segments::{Segment, State};
+pub use stacks::{Frame, Stack, StackRef};
 
 /// The version of the JSON that `-o` writes. Bump on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
@@ -28,6 +30,8 @@ pub struct Model {
     pub goroutines: Vec<Goroutine>,
     pub segments: Vec<Segment>,
     pub messages: Vec<Message>,
+    /// The stacks that goroutines, segments and messages refer to by index.
+    pub stacks: Vec<Stack>,
 }
 
 #[derive(Debug, Serialize)]
@@ -77,27 +81,27 @@ impl Builder {
     fn apply(&mut self, tables: &Tables, ev: &Event) {
         match ev.kind {
             EventKind::GoCreate { child, start_stack } => {
-                self.goroutines.created(child, ev.g, ev.ts, tables, start_stack);
-                self.segments.enter(child, State::Runnable, None, ev.ts);
+                self.goroutines.created(child, ev.g, ev.ts, tables, ev.stack, start_stack);
+                self.segments.enter(child, State::Runnable, None, StackId::NONE, ev.ts);
             }
             EventKind::GoExisting { goroutine, state } if self.goroutines.existing(goroutine, ev.ts) => {
-                self.segments.enter(goroutine, State::from_existing(state), None, ev.ts);
+                self.segments.enter(goroutine, State::from_existing(state), None, StackId::NONE, ev.ts);
             }
-            EventKind::GoStart => self.segments.enter(ev.g, State::Running, None, ev.ts),
-            EventKind::GoStop { .. } => self.segments.enter(ev.g, State::Runnable, None, ev.ts),
+            EventKind::GoStart => self.segments.enter(ev.g, State::Running, None, StackId::NONE, ev.ts),
+            EventKind::GoStop { .. } => self.segments.enter(ev.g, State::Runnable, None, StackId::NONE, ev.ts),
             EventKind::GoBlock { reason } => {
                 let reason = tables.str(reason);
-                self.segments.enter(ev.g, State::for_block(reason), Some(reason), ev.ts);
+                self.segments.enter(ev.g, State::for_block(reason), Some(reason), ev.stack, ev.ts);
             }
             EventKind::GoUnblock { goroutine } => {
                 let blocked = self.segments.current(goroutine);
                 self.messages.unblocked(tables, ev, goroutine, blocked);
-                self.segments.enter(goroutine, State::Runnable, None, ev.ts);
+                self.segments.enter(goroutine, State::Runnable, None, StackId::NONE, ev.ts);
             }
-            EventKind::GoSyscallBegin => self.segments.enter(ev.g, State::Syscall, None, ev.ts),
+            EventKind::GoSyscallBegin => self.segments.enter(ev.g, State::Syscall, None, ev.stack, ev.ts),
             EventKind::GoSyscallEnd { blocked } => {
                 let state = if blocked { State::Runnable } else { State::Running };
-                self.segments.enter(ev.g, state, None, ev.ts);
+                self.segments.enter(ev.g, state, None, StackId::NONE, ev.ts);
             }
             EventKind::GoEnd => {
                 self.segments.end(ev.g, ev.ts);
@@ -113,10 +117,11 @@ impl Builder {
     }
 
     fn finish(self, reader: &Reader<'_>, end_ns: u64, options: Options) -> Model {
-        let (goroutines, hidden) = self.goroutines.finish(end_ns, options.all);
+        let (mut goroutines, hidden) = self.goroutines.finish(end_ns, options.all);
         let shown = |id: u64| goroutines.binary_search_by_key(&id, |g| g.id).is_ok();
-        let segments = self.segments.finish(end_ns).into_iter().filter(|s| shown(s.goroutine)).collect();
-        let (messages, channel_truth, unattributed) = self.messages.finish(&shown);
+        let mut segments: Vec<Segment> = self.segments.finish(end_ns).into_iter().filter(|s| shown(s.goroutine)).collect();
+        let (mut messages, channel_truth, unattributed) = self.messages.finish(&shown);
+        let stacks = export_stacks(reader.tables(), &mut goroutines, &mut segments, &mut messages);
         Model {
             version: JSON_VERSION,
             meta: Meta {
@@ -129,8 +134,32 @@ impl Builder {
             goroutines,
             segments,
             messages,
+            stacks,
         }
     }
+}
+
+/// Keeps the stacks that the model refers to, numbered densely, and points the references
+/// at them.
+fn export_stacks(tables: &Tables, goroutines: &mut [Goroutine], segments: &mut [Segment], messages: &mut [Message]) -> Vec<Stack> {
+    let mut numbering = stacks::Numbering::new(tables);
+    for r in stack_refs(goroutines, segments, messages) {
+        numbering.mark(*r);
+    }
+    let stacks = numbering.stacks();
+    for r in stack_refs(goroutines, segments, messages) {
+        *r = numbering.renumber(*r);
+    }
+    stacks
+}
+
+fn stack_refs<'a>(
+    goroutines: &'a mut [Goroutine],
+    segments: &'a mut [Segment],
+    messages: &'a mut [Message],
+) -> impl Iterator<Item = &'a mut Option<StackRef>> {
+    let g = goroutines.iter_mut().map(|g| &mut g.create_stack);
+    g.chain(segments.iter_mut().map(|s| &mut s.stack)).chain(messages.iter_mut().map(|m| &mut m.stack))
 }
 
 impl Model {
@@ -138,5 +167,76 @@ impl Model {
         let mut out = std::io::BufWriter::new(out);
         serde_json::to_writer(&mut out, self)?;
         out.flush().map_err(serde_json::Error::io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model_of(path: &str) -> Model {
+        model_with(path, Options::default())
+    }
+
+    fn model_with(path: &str, options: Options) -> Model {
+        let data = std::fs::read(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap_or_else(|e| panic!("{path}: {e}"));
+        build(&mut Reader::new(&data).unwrap(), options).unwrap()
+    }
+
+    /// The functions of a stack, innermost first.
+    fn funcs(model: &Model, r: Option<StackRef>) -> Vec<&str> {
+        r.map_or(vec![], |r| model.stacks[r.index()].iter().map(|f| f.func.as_str()).collect())
+    }
+
+    /// tests/programs/pingpong: main creates two `main.player`s that hit a ball over an
+    /// unbuffered channel, so every hand-off parks one side in a channel operation.
+    #[test]
+    fn pingpong_stacks_say_where_in_the_program() {
+        for trace in ["tests/traces/pingpong_1_19.trace", "tests/traces/pingpong_1_27.trace"] {
+            let m = model_of(trace);
+            let players: Vec<u64> = m.goroutines.iter().filter(|g| g.name == "main.player").map(|g| g.id).collect();
+            assert_eq!(players.len(), 2, "{trace}");
+            for g in m.goroutines.iter().filter(|g| players.contains(&g.id)) {
+                assert_eq!(funcs(&m, g.create_stack), ["main.main"], "{trace}: goroutine {} created by `go player(…)`", g.id);
+            }
+            let blocked: Vec<_> = m.segments.iter().filter(|s| players.contains(&s.goroutine) && s.state == State::Blocked).collect();
+            assert!(blocked.len() >= 9, "{trace}: {} blocked player segments", blocked.len());
+            for s in blocked {
+                let f = funcs(&m, s.stack);
+                assert!(f.len() == 2 && f[0].starts_with("runtime.chan") && f[1] == "main.player", "{trace}: {s:?}: {f:?}");
+            }
+            let hits: Vec<_> = m.messages.iter().filter(|x| players.contains(&x.from) && players.contains(&x.to)).collect();
+            assert_eq!(hits.len(), 9, "{trace}");
+            for x in hits {
+                assert_eq!(funcs(&m, x.stack), ["runtime.chansend1", "main.player"], "{trace}: {x:?} sent by `ch <- ball`");
+            }
+            let serve = m.messages.iter().find(|x| !players.contains(&x.from)).unwrap();
+            assert_eq!(funcs(&m, serve.stack), ["runtime.chansend1", "main.main"], "{trace}: main serves");
+        }
+    }
+
+    #[test]
+    fn every_exported_stack_is_referenced_and_every_reference_resolves() {
+        let mut m = model_of("tests/traces/pingpong_1_27.trace");
+        let len = m.stacks.len();
+        let mut used = vec![false; len];
+        for r in stack_refs(&mut m.goroutines, &mut m.segments, &mut m.messages).flatten() {
+            assert!(r.index() < len);
+            used[r.index()] = true;
+        }
+        assert!(len > 0 && used.iter().all(|&u| u), "{used:?}");
+        let json = serde_json::to_value(&m).unwrap();
+        let frame = &json["stacks"][0][0];
+        assert!(frame["func"].is_string() && frame["file"].is_string() && frame["line"].is_u64(), "{frame}");
+    }
+
+    /// Go 1.5 traces carry bare PCs; without the program binary nothing names them (nor the
+    /// goroutines, hence `all`).
+    #[test]
+    fn bare_pc_stacks_are_left_out() {
+        let m = model_with("../shared/traces/go-testdata/http_1_5_good", Options { all: true });
+        assert!(m.stacks.is_empty());
+        assert!(m.segments.iter().all(|s| s.stack.is_none()) && m.messages.iter().all(|x| x.stack.is_none()));
+        assert!(!m.segments.is_empty());
     }
 }

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::trace::{GoId, GoState};
+use super::stacks::StackRef;
+use crate::trace::{GoId, GoState, StackId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -53,12 +54,17 @@ pub struct Segment {
     /// Why the goroutine was blocked ("chan receive", "select", …), as Go's tool names it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<Arc<str>>,
+    /// Where the goroutine blocked, slept or entered its system call (an index into
+    /// `Model::stacks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stack: Option<StackRef>,
 }
 
 #[derive(Clone)]
 struct Open {
     state: State,
     reason: Option<Arc<str>>,
+    stack: Option<StackRef>,
     since: u64,
 }
 
@@ -67,6 +73,7 @@ struct Open {
 pub struct Current<'a> {
     pub state: State,
     pub reason: Option<&'a str>,
+    pub stack: Option<StackRef>,
     pub since: u64,
 }
 
@@ -78,13 +85,13 @@ pub struct Tracker {
 }
 
 impl Tracker {
-    /// `g` is in `state` from `ts` on; closes the segment it was in.
-    pub fn enter(&mut self, g: GoId, state: State, reason: Option<&str>, ts: u64) {
+    /// `g` is in `state` from `ts` on, entered at `stack`; closes the segment it was in.
+    pub fn enter(&mut self, g: GoId, state: State, reason: Option<&str>, stack: StackId, ts: u64) {
         if g == 0 {
             return;
         }
         let reason = reason.map(|r| self.intern(r));
-        if let Some(prev) = self.open.insert(g, Open { state, reason, since: ts }) {
+        if let Some(prev) = self.open.insert(g, Open { state, reason, stack: StackRef::of(stack), since: ts }) {
             self.close(g, prev, ts);
         }
     }
@@ -96,7 +103,7 @@ impl Tracker {
     }
 
     pub fn current(&self, g: GoId) -> Option<Current<'_>> {
-        self.open.get(&g).map(|o| Current { state: o.state, reason: o.reason.as_deref(), since: o.since })
+        self.open.get(&g).map(|o| Current { state: o.state, reason: o.reason.as_deref(), stack: o.stack, since: o.since })
     }
 
     /// All segments, the ones still open closed at `end_ns`, in the order they ended. Not
@@ -113,7 +120,8 @@ impl Tracker {
 
     fn close(&mut self, g: GoId, open: Open, ts: u64) {
         if ts > open.since {
-            self.done.push(Segment { goroutine: g, state: open.state, start_ns: open.since, end_ns: ts, reason: open.reason });
+            let Open { state, reason, stack, since } = open;
+            self.done.push(Segment { goroutine: g, state, start_ns: since, end_ns: ts, reason, stack });
         }
     }
 
@@ -134,21 +142,22 @@ mod tests {
     #[test]
     fn each_state_change_closes_a_segment() {
         let mut t = Tracker::default();
-        t.enter(5, State::Runnable, None, 0);
-        t.enter(5, State::Running, None, 10);
-        t.enter(5, State::Blocked, Some("chan receive"), 30);
-        assert_eq!(t.current(5), Some(Current { state: State::Blocked, reason: Some("chan receive"), since: 30 }));
-        t.enter(5, State::Runnable, None, 50);
+        t.enter(5, State::Runnable, None, StackId::NONE, 0);
+        t.enter(5, State::Running, None, StackId::NONE, 10);
+        t.enter(5, State::Blocked, Some("chan receive"), StackId(3), 30);
+        let stack = StackRef::of(StackId(3));
+        assert_eq!(t.current(5), Some(Current { state: State::Blocked, reason: Some("chan receive"), stack, since: 30 }));
+        t.enter(5, State::Runnable, None, StackId::NONE, 50);
         t.end(5, 60);
         let s = t.finish(100);
-        let got: Vec<_> = s.iter().map(|s| (s.state, s.start_ns, s.end_ns, s.reason.as_deref())).collect();
+        let got: Vec<_> = s.iter().map(|s| (s.state, s.start_ns, s.end_ns, s.reason.as_deref(), s.stack)).collect();
         assert_eq!(
             got,
             vec![
-                (State::Runnable, 0, 10, None),
-                (State::Running, 10, 30, None),
-                (State::Blocked, 30, 50, Some("chan receive")),
-                (State::Runnable, 50, 60, None),
+                (State::Runnable, 0, 10, None, None),
+                (State::Running, 10, 30, None, None),
+                (State::Blocked, 30, 50, Some("chan receive"), stack),
+                (State::Runnable, 50, 60, None, None),
             ]
         );
     }
@@ -156,7 +165,7 @@ mod tests {
     #[test]
     fn open_segments_end_with_the_trace() {
         let mut t = Tracker::default();
-        t.enter(1, State::Sleeping, Some("sleep"), 5);
+        t.enter(1, State::Sleeping, Some("sleep"), StackId::NONE, 5);
         let s = t.finish(9);
         assert_eq!((s[0].state, s[0].end_ns), (State::Sleeping, 9));
     }
