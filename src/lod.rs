@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::model::{Goroutine, Message, Meta, Model, Segment, State};
+use crate::model::{Goroutine, Message, Meta, Model, Segment, Stack, State};
 use crate::trace::GoId;
 
 /// How many items the viewer gets at most.
@@ -75,6 +75,7 @@ pub struct Picture<'a> {
     pub goroutines: &'a [Goroutine],
     pub segments: Vec<Counted<'a, Segment>>,
     pub messages: Vec<Counted<'a, Message>>,
+    pub stacks: &'a [Stack],
 }
 
 /// What the level of detail did, for the page to tell.
@@ -134,6 +135,7 @@ pub fn picture(model: &Model, window: Window, budget: Budget) -> Picture<'_> {
         goroutines: &model.goroutines,
         segments,
         messages,
+        stacks: &model.stacks,
     }
 }
 
@@ -251,7 +253,9 @@ impl<'a> Reducible<'a> for SegmentGrid<'a> {
                     let first = merged.item.to_mut();
                     first.end_ns = s.end_ns;
                     first.state = state;
+                    // A merged run has no one reason or place it blocked at.
                     first.reason = None;
+                    first.stack = None;
                     merged.n += 1;
                 }
             }
@@ -339,21 +343,22 @@ mod tests {
     use crate::model::{MessageKind, JSON_VERSION};
 
     fn seg(goroutine: GoId, state: State, start_ns: u64, end_ns: u64) -> Segment {
-        Segment { goroutine, state, start_ns, end_ns, reason: None }
+        Segment { goroutine, state, start_ns, end_ns, reason: None, stack: None }
     }
 
     fn msg(from: GoId, to: GoId, send_ns: u64) -> Message {
-        Message { from, to, send_ns, recv_ns: send_ns + 1, kind: MessageKind::Chan, channel: None, value: None }
+        Message { from, to, send_ns, recv_ns: send_ns + 1, kind: MessageKind::Chan, channel: None, value: None, stack: None }
     }
 
     fn model(segments: Vec<Segment>, messages: Vec<Message>, duration_ns: u64) -> Model {
-        let g = |id| Goroutine { id, parent: None, name: "main.f".into(), start_ns: 0, end_ns: None, depth: 0, system: false };
+        let g = |id| Goroutine { id, parent: None, name: "main.f".into(), start_ns: 0, end_ns: None, depth: 0, system: false, create_stack: None };
         Model {
             version: JSON_VERSION,
             meta: Meta { format: "go 1.26".into(), duration_ns, channel_truth: "inferred", unattributed: 0, hidden_goroutines: 0 },
             goroutines: vec![g(1), g(2)],
             segments,
             messages,
+            stacks: vec![],
         }
     }
 

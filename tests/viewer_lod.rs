@@ -3,10 +3,8 @@
 //! per run, then shown aggregated in headless Chromium, served (where zooming asks the server
 //! for a window in detail) and as an `--html` file (which says how to get detail).
 
-#[allow(dead_code)]
 mod browser;
 #[path = "run_support.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::path::{Path, PathBuf};

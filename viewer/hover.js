@@ -62,11 +62,14 @@ export function describe(scene, hit) {
       const i = lay.index.get(id);
       return i === undefined ? `goroutine ${id}` : goroutineLabel(model.goroutines[i]);
     };
+    // An aggregate of a big trace's level of detail stands for `n` messages.
+    const many = m.n > 1;
     const lines = [
-      `${LABELS[m.kind] ?? m.kind}`,
+      many ? `${m.n} messages drawn as one arrow (the first: ${LABELS[m.kind] ?? m.kind})` : `${LABELS[m.kind] ?? m.kind}`,
       `from ${name(m.from)}`,
       `to   ${name(m.to)}`,
-      `sent ${formatNs(m.send_ns)}, received ${formatNs(m.recv_ns)}`,
+      many ? `sent ${formatNs(m.send_ns)} – ${formatNs(m.last_ns)}; zoom in to see each`
+        : `sent ${formatNs(m.send_ns)}, received ${formatNs(m.recv_ns)}`,
     ];
     if (m.channel !== undefined) lines.push(`channel 0x${m.channel.toString(16)}`);
     if (m.value !== undefined) lines.push(`value ${m.value}`);
@@ -86,7 +89,8 @@ export function describe(scene, hit) {
   const seg = segmentAt(scene.segsByG[hit.goroutine], ns);
   if (seg) {
     const reason = seg.reason ? ` (${seg.reason})` : '';
-    lines.push(`at ${formatNs(ns)}: ${LABELS[seg.state] ?? nameOfCode(0)}${reason}`);
+    const state = LABELS[seg.state] ?? nameOfCode(0);
+    lines.push(seg.n > 1 ? `at ${formatNs(ns)}: ${seg.n} state changes, mostly ${state}` : `at ${formatNs(ns)}: ${state}${reason}`);
     lines.push(`  from ${formatNs(seg.start_ns)} to ${formatNs(seg.end_ns)}`);
     withStack(lines, SEGMENT_STACK[seg.state] ?? 'stack:', model.stacks?.[seg.stack]);
   }
