@@ -4,11 +4,34 @@
 // drawn by one call. Not instancing: SwiftShader (software WebGL) runs an instanced draw
 // instance by instance, about as slowly as one call per line. The time cursor, colours and
 // highlight mode are uniforms, so playback and hotkeys never rebuild a buffer.
+//
+// What makes a big model fast in software WebGL (viewer/README.md has the figures):
+// - lines at most THIN_PX wide are drawn as GL lines from two of the quad's corners: half the
+//   vertices, and one primitive to rasterize instead of two triangles that both walk every
+//   row of the line;
+// - lines 2 px wide (the default) in a big model are drawn the same way, 1 px wide, into an
+//   offscreen image that a full-screen pass then widens by one pixel right and down (a lit
+//   pixel's colour spreads to its unlit neighbours): a fixed cost per screen pixel instead of
+//   twice the rasterization per line. Small models are antialiased and drawn as quads instead;
+// - each layer's lines are sorted by start time, so the part of the trace not yet played is
+//   skipped by drawing a prefix of the buffer, not by running the shader on it;
+// - the colour table is uploaded once, when the program is linked.
 
 import { STRIDE } from 'gotrace/geometry.js';
 import { ARROW_BASE, STATES, colorTable } from 'gotrace/palette.js';
 
-const VERTEX = `#version 300 es
+/** Lines at most this many device pixels wide are drawn as GL lines (1 px). */
+const THIN_PX = 1.5;
+/** Up to this width, big models draw 1 px lines and widen them to 2 px afterwards (highlight mode 0). */
+const WIDENED_PX = 2.5;
+
+/**
+ * The vertex shader. `perObject` takes the colour from a uniform, as a scene graph sets it per
+ * object; `keyed` outputs, instead of a colour, the line's key for widening: its drawing
+ * order (u_key_base + vertex number / u_corners, from 1) times 16 plus its colour code.
+ */
+export function vertexShader({ perObject = false, keyed = false }) {
+  return `#version 300 es
 layout(location = 0) in vec3 a_p0;
 layout(location = 1) in vec3 a_p1;
 layout(location = 2) in vec2 a_t;
@@ -18,8 +41,8 @@ uniform vec2 u_half_viewport;
 uniform float u_time;
 uniform float u_width;
 uniform int u_mode;
-uniform vec3 u_colors[16];
-out vec4 v_color;
+${perObject ? 'uniform vec3 u_color;' : 'uniform vec3 u_colors[16];'}
+${keyed ? 'uniform uint u_key_base;\nuniform int u_corners;\nflat out uint v_key;' : 'flat out vec4 v_color;'}
 
 float emphasis(int code) {
   bool arrow = code >= ${ARROW_BASE};
@@ -35,7 +58,7 @@ void main() {
   int vid = packed >> 4;
   if (a_t.x > u_time) { // not yet happened: outside the clip volume
     gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
-    v_color = vec4(0.0);
+    ${keyed ? 'v_key = 0u;' : 'v_color = vec4(0.0);'}
     return;
   }
   float grow = a_t.y > a_t.x ? clamp((u_time - a_t.x) / (a_t.y - a_t.x), 0.0, 1.0) : 1.0;
@@ -50,6 +73,7 @@ void main() {
   float half_width = u_width * 0.5;
   // Vertices 0-3 are the quad's corners, 4-6 the arrow head (tip, then its two base corners);
   // computed, not looked up, because table lookups are slow in software vertex shaders.
+  // GL lines use corners 0 and 1 with u_width 0.
   vec4 clip;
   vec2 offset;
   if (vid < 4) {
@@ -61,16 +85,50 @@ void main() {
     offset = vid == 4 ? vec2(0.0) : -dir * head + across * head * (vid == 5 ? 0.45 : -0.45);
   }
   gl_Position = vec4(clip.xy + offset / u_half_viewport * clip.w, clip.zw);
-  v_color = vec4(u_colors[code], emphasis(code));
+  ${keyed ? 'v_key = (u_key_base + uint(gl_VertexID / u_corners)) << 4 | uint(code);'
+    : `v_color = vec4(${perObject ? 'u_color' : 'u_colors[code]'}, emphasis(code));`}
 }`;
+}
 
-const FRAGMENT = `#version 300 es
+export const FRAGMENT = `#version 300 es
 precision mediump float;
-in vec4 v_color;
+flat in vec4 v_color;
 out vec4 color;
 void main() { color = v_color; }`;
 
+const KEY_FRAGMENT = `#version 300 es
+flat in uint v_key;
+out uint key;
+void main() { key = v_key; }`;
+
 export const BACKGROUND = [0.063, 0.071, 0.086];
+
+// The widening pass: one triangle covering the screen.
+const WIDEN_VERTEX = `#version 300 es
+void main() {
+  gl_Position = vec4(gl_VertexID == 1 ? 3.0 : -1.0, gl_VertexID == 2 ? 3.0 : -1.0, 0.0, 1.0);
+}`;
+
+// Each pixel takes the colour of whichever line was drawn last on itself or on its left,
+// lower or lower-left neighbour (the largest key; 0 where nothing was drawn), so 1 px lines
+// become 2 px wide, in palette colours, overlapping as if they had been drawn 2 px wide.
+const WIDEN_FRAGMENT = `#version 300 es
+precision mediump float;
+precision highp usampler2D;
+uniform usampler2D u_keys;
+uniform vec3 u_colors[16];
+out vec4 color;
+void main() {
+  ivec2 p = ivec2(gl_FragCoord.xy);
+  ivec2 q = max(p - 1, ivec2(0));
+  uint key = max(max(texelFetch(u_keys, p, 0).r, texelFetch(u_keys, ivec2(q.x, p.y), 0).r),
+                 max(texelFetch(u_keys, ivec2(p.x, q.y), 0).r, texelFetch(u_keys, q, 0).r));
+  color = vec4(key == 0u ? vec3(${BACKGROUND.join(', ')}) : u_colors[key & 15u], 1.0);
+}`;
+
+/** Corner order of a line's two triangles, and of an arrow's head triangle. */
+const QUAD = [0, 1, 2, 0, 2, 3];
+const HEAD = [4, 5, 6];
 
 export class Renderer {
   /** `antialias` multiplies the pixels software WebGL fills: worth it for small models only. */
@@ -78,90 +136,184 @@ export class Renderer {
     const gl = canvas.getContext('webgl2', { antialias, preserveDrawingBuffer: false });
     if (!gl) throw new Error('this browser has no WebGL2');
     this.gl = gl;
-    this.program = link(gl, VERTEX, FRAGMENT);
-    this.u = {};
-    for (const name of ['u_mvp', 'u_half_viewport', 'u_time', 'u_width', 'u_mode', 'u_colors']) {
-      this.u[name] = gl.getUniformLocation(this.program, name);
-    }
-    this.layers = [];
-    this.naive = false;
     this.colors = colorTable();
+    this.program = this.link(vertexShader({}), FRAGMENT);
+    this.layers = [];
+    // Widening would undo antialiasing, so only big models (drawn without it) use it.
+    this.widen = antialias ? null : {
+      keyed: this.link(vertexShader({ keyed: true }), KEY_FRAGMENT),
+      pass: this.link(WIDEN_VERTEX, WIDEN_FRAGMENT),
+      target: null,
+      size: '',
+    };
+  }
+
+  /** A shader program and its uniform locations; the colour table is set once, here. */
+  link(vertex, fragment) {
+    const gl = this.gl;
+    const id = link(gl, vertex, fragment);
+    const u = {};
+    for (const name of ['u_mvp', 'u_half_viewport', 'u_time', 'u_width', 'u_mode', 'u_colors', 'u_color', 'u_key_base', 'u_corners']) {
+      u[name] = gl.getUniformLocation(id, name);
+    }
+    if (u.u_colors) {
+      gl.useProgram(id);
+      gl.uniform3fv(u.u_colors, this.colors);
+    }
+    return { id, u };
   }
 
   /** Uploads one layer of lines (`STRIDE` floats each), drawn as arrows when `arrows`. */
   addLayer(lines, count, arrows) {
     const gl = this.gl;
     const corners = arrows ? 7 : 4;
-    const pattern = arrows ? [0, 1, 2, 0, 2, 3, 4, 5, 6] : [0, 1, 2, 0, 2, 3];
+    const order = byStart(lines, count);
+    const starts = new Float32Array(count);
     const vertices = new Float32Array(count * corners * STRIDE);
-    const indices = new Uint32Array(count * pattern.length);
     for (let i = 0; i < count; i++) {
-      const line = lines.subarray(i * STRIDE, (i + 1) * STRIDE);
+      const line = lines.subarray(order[i] * STRIDE, (order[i] + 1) * STRIDE);
+      starts[i] = line[6];
       for (let c = 0; c < corners; c++) {
         const o = (i * corners + c) * STRIDE;
         vertices.set(line, o);
         vertices[o + 8] = line[8] + 16 * c; // the corner rides in the colour code's high bits
       }
-      for (let k = 0; k < pattern.length; k++) indices[i * pattern.length + k] = i * corners + pattern[k];
     }
     const vao = gl.createVertexArray();
     gl.bindVertexArray(vao);
     gl.bindBuffer(gl.ARRAY_BUFFER, gl.createBuffer());
     gl.bufferData(gl.ARRAY_BUFFER, vertices, gl.STATIC_DRAW);
-    gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gl.createBuffer());
-    gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, indices, gl.STATIC_DRAW);
-    const attrs = [[0, 3, 0], [1, 3, 3], [2, 2, 6], [3, 1, 8]];
-    for (const [loc, size, offset] of attrs) {
-      gl.enableVertexAttribArray(loc);
-      gl.vertexAttribPointer(loc, size, gl.FLOAT, false, STRIDE * 4, offset * 4);
-    }
+    setAttributes(gl);
     gl.bindVertexArray(null);
-    this.layers.push({ vao, count, perLine: pattern.length });
+    const indices = (pattern) => (pattern.length ? this.indexBuffer(count, corners, pattern) : null);
+    this.layers.push({
+      vao, count, arrows, corners, starts, source: { lines, count },
+      wide: indices(arrows ? [...QUAD, ...HEAD] : QUAD),
+      thin: indices([0, 1]),
+      heads: indices(arrows ? HEAD : []),
+    });
   }
 
-  /** Draws a frame; returns the number of draw calls it took. */
-  draw(frame) {
+  /** An element buffer repeating `pattern` (corner numbers) for each of `count` lines. */
+  indexBuffer(count, corners, pattern) {
+    const gl = this.gl;
+    const indices = new Uint32Array(count * pattern.length);
+    for (let i = 0; i < count; i++) {
+      for (let k = 0; k < pattern.length; k++) indices[i * pattern.length + k] = i * corners + pattern[k];
+    }
+    const buffer = gl.createBuffer();
+    gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, buffer);
+    gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, indices, gl.STATIC_DRAW);
+    return { buffer, perLine: pattern.length };
+  }
+
+  /** Fills the bound framebuffer (the canvas) with the background. */
+  clear() {
+    const gl = this.gl;
+    gl.clearColor(...BACKGROUND, 1);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+  }
+
+  /** Sets the viewport, blending and the frame's uniforms on `program` (this renderer's unless given). */
+  begin(frame, program = this.program) {
     const gl = this.gl;
     const { width, height } = gl.canvas;
     gl.viewport(0, 0, width, height);
-    gl.clearColor(...BACKGROUND, 1);
-    gl.clear(gl.COLOR_BUFFER_BIT);
     // Only highlight modes dim lines; blending costs software WebGL a read per pixel.
     if (frame.mode === 0) gl.disable(gl.BLEND);
     else gl.enable(gl.BLEND);
     gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
-    gl.useProgram(this.program);
-    gl.uniformMatrix4fv(this.u.u_mvp, false, frame.mvp);
-    gl.uniform2f(this.u.u_half_viewport, width / 2, height / 2);
-    gl.uniform1f(this.u.u_time, frame.time);
-    gl.uniform1f(this.u.u_width, frame.lineWidth * (window.devicePixelRatio || 1));
-    gl.uniform1i(this.u.u_mode, frame.mode);
-    gl.uniform3fv(this.u.u_colors, this.colors);
-    let calls = 0;
-    for (const layer of this.layers) {
-      calls += this.naive ? this.drawNaive(layer) : this.drawMerged(layer);
+    gl.useProgram(program.id);
+    gl.uniformMatrix4fv(program.u.u_mvp, false, frame.mvp);
+    gl.uniform2f(program.u.u_half_viewport, width / 2, height / 2);
+    gl.uniform1f(program.u.u_time, frame.time);
+    gl.uniform1f(program.u.u_width, this.pixelWidth(frame));
+    gl.uniform1i(program.u.u_mode, frame.mode);
+  }
+
+  pixelWidth(frame) {
+    return frame.lineWidth * (window.devicePixelRatio || 1);
+  }
+
+  /** Draws a frame; returns the number of draw calls it took. */
+  draw(frame) {
+    const width = this.pixelWidth(frame);
+    // Highlight modes blend, which an integer key image cannot.
+    if (this.widen && frame.mode === 0 && width > THIN_PX && width <= WIDENED_PX) return this.drawWidened(frame);
+    this.clear();
+    this.begin(frame);
+    return this.drawLayers(frame, width <= THIN_PX, this.program);
+  }
+
+  // 1 px lines into the key image, then the widening pass onto the canvas.
+  drawWidened(frame) {
+    const gl = this.gl;
+    const { keyed, pass } = this.widen;
+    const target = this.widenTarget();
+    gl.bindFramebuffer(gl.FRAMEBUFFER, target.framebuffer);
+    gl.clearBufferuiv(gl.COLOR, 0, new Uint32Array(4));
+    this.begin(frame, keyed);
+    const calls = this.drawLayers(frame, true, keyed);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    gl.useProgram(pass.id);
+    gl.bindTexture(gl.TEXTURE_2D, target.texture);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+    gl.bindTexture(gl.TEXTURE_2D, null);
+    return calls + 1;
+  }
+
+  /** The key image for widening, (re)made at the canvas's size. */
+  widenTarget() {
+    const gl = this.gl;
+    const { width, height } = gl.canvas;
+    const w = this.widen;
+    if (w.size === `${width}x${height}`) return w.target;
+    if (w.target) {
+      gl.deleteFramebuffer(w.target.framebuffer);
+      gl.deleteTexture(w.target.texture);
     }
+    const texture = gl.createTexture();
+    gl.bindTexture(gl.TEXTURE_2D, texture);
+    gl.texStorage2D(gl.TEXTURE_2D, 1, gl.R32UI, width, height);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    gl.bindTexture(gl.TEXTURE_2D, null);
+    const framebuffer = gl.createFramebuffer();
+    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    w.target = { texture, framebuffer };
+    w.size = `${width}x${height}`;
+    return w.target;
+  }
+
+  /** Draws every layer with `program` (begun), as GL lines when `thin`; returns the number of draw calls. */
+  drawLayers(frame, thin, program) {
+    const gl = this.gl;
+    if (thin) gl.uniform1f(program.u.u_width, 0);
+    let calls = 0;
+    let key = 1; // drawing order for widening: later layers, and later lines in a layer, on top
+    for (const layer of this.layers) {
+      if (program.u.u_key_base) {
+        gl.uniform1ui(program.u.u_key_base, key);
+        gl.uniform1i(program.u.u_corners, layer.corners);
+      }
+      key += layer.count;
+      const n = startedBy(layer.starts, frame.time);
+      if (n === 0) continue;
+      gl.bindVertexArray(layer.vao);
+      // Heads before shafts: the one-pixel shafts of later arrows cross earlier heads, as
+      // they do when each arrow is drawn whole; drawn after them, 100,000 heads would bury them.
+      const parts = thin ? [[gl.TRIANGLES, layer.heads], [gl.LINES, layer.thin]] : [[gl.TRIANGLES, layer.wide]];
+      for (const [primitive, index] of parts) {
+        if (!index) continue;
+        gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, index.buffer);
+        gl.drawElements(primitive, n * index.perLine, gl.UNSIGNED_INT, 0);
+        calls++;
+      }
+    }
+    gl.bindVertexArray(null);
     return calls;
-  }
-
-  drawMerged(layer) {
-    const gl = this.gl;
-    gl.bindVertexArray(layer.vao);
-    gl.drawElements(gl.TRIANGLES, layer.count * layer.perLine, gl.UNSIGNED_INT, 0);
-    gl.bindVertexArray(null);
-    return 1;
-  }
-
-  // The baseline for the scale benchmark: the same buffers, one draw call per line, as a
-  // scene graph with one object per line issues them. It is cheaper than a real scene graph
-  // (no per-object buffer, state or matrix), so the measured ratio understates the gain.
-  drawNaive(layer) {
-    const gl = this.gl;
-    gl.bindVertexArray(layer.vao);
-    const bytes = layer.perLine * 4;
-    for (let i = 0; i < layer.count; i++) gl.drawElements(gl.TRIANGLES, layer.perLine, gl.UNSIGNED_INT, i * bytes);
-    gl.bindVertexArray(null);
-    return layer.count;
   }
 
   /** Counts the lit pixels of a freshly drawn frame by nearest palette colour (for tests). */
@@ -192,6 +344,34 @@ function nearestCode(table, r, g, b) {
     if (d < 30 && table[code * 3] + table[code * 3 + 1] + table[code * 3 + 2] > 0) return code;
   }
   return -1;
+}
+
+/** The attributes of the vertex format (`STRIDE` floats) in the bound array buffer. */
+export function setAttributes(gl) {
+  for (const [loc, size, offset] of [[0, 3, 0], [1, 3, 3], [2, 2, 6], [3, 1, 8]]) {
+    gl.enableVertexAttribArray(loc);
+    gl.vertexAttribPointer(loc, size, gl.FLOAT, false, STRIDE * 4, offset * 4);
+  }
+}
+
+/** Line numbers sorted by start time (stable, so equal starts keep the model's order). */
+function byStart(lines, count) {
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  return order.sort((a, b) => lines[a * STRIDE + 6] - lines[b * STRIDE + 6] || a - b);
+}
+
+/** How many of the sorted start times have passed at `time`, as the shader compares them (float32). */
+function startedBy(starts, time) {
+  const t = Math.fround(time);
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function link(gl, vs, fs) {
