@@ -25,12 +25,39 @@ const THIN_PX = 1.5;
 /** Up to this width, big models draw 1 px lines and widen them to 2 px afterwards (highlight mode 0). */
 const WIDENED_PX = 2.5;
 
+// Where the wide shader puts a corner: the quad's corners pushed out across the line in
+// screen space, or the arrow head's.
+const WIDE_CORNER = `  vec4 c0 = u_mvp * vec4(a_p0, 1.0);
+  vec4 c1 = u_mvp * vec4(mix(a_p0, a_p1, grow), 1.0);
+  vec2 s0 = c0.xy / c0.w * u_half_viewport;
+  vec2 s1 = c1.xy / c1.w * u_half_viewport;
+  vec2 dir = s1 - s0;
+  float len = length(dir);
+  dir = len > 1e-3 ? dir / len : vec2(0.0, 1.0);
+  vec2 across = vec2(-dir.y, dir.x);
+  float half_width = u_width * 0.5;
+  // Vertices 0-3 are the quad's corners, 4-6 the arrow head (tip, then its two base corners);
+  // computed, not looked up, because table lookups are slow in software vertex shaders.
+  vec4 clip;
+  vec2 offset;
+  if (vid < 4) {
+    clip = ((vid ^ (vid >> 1)) & 1) == 1 ? c1 : c0;
+    offset = across * (float(vid >> 1) * 2.0 - 1.0) * half_width;
+  } else {
+    float head = max(6.0, u_width * 3.0);
+    clip = c1;
+    offset = vid == 4 ? vec2(0.0) : -dir * head + across * head * (vid == 5 ? 0.45 : -0.45);
+  }
+  gl_Position = vec4(clip.xy + offset / u_half_viewport * clip.w, clip.zw);
+`;
+
 /**
- * The vertex shader. `perObject` takes the colour from a uniform, as a scene graph sets it per
- * object; `keyed` outputs, instead of a colour, the line's key for widening: its drawing
- * order (u_key_base + vertex number / u_corners, from 1) times 16 plus its colour code.
+ * The vertex shader. `thin` places the two ends of a GL line (corners 0 and 1), without the
+ * screen-space work of widening; `perObject` takes the colour from a uniform, as a scene graph
+ * sets it per object; `keyed` outputs, instead of a colour, the line's key for widening: its
+ * drawing order (u_key_base + vertex number / u_corners, from 1) times 16 plus its colour code.
  */
-export function vertexShader({ perObject = false, keyed = false }) {
+export function vertexShader({ thin = false, perObject = false, keyed = false }) {
   return `#version 300 es
 layout(location = 0) in vec3 a_p0;
 layout(location = 1) in vec3 a_p1;
@@ -62,30 +89,7 @@ void main() {
     return;
   }
   float grow = a_t.y > a_t.x ? clamp((u_time - a_t.x) / (a_t.y - a_t.x), 0.0, 1.0) : 1.0;
-  vec4 c0 = u_mvp * vec4(a_p0, 1.0);
-  vec4 c1 = u_mvp * vec4(mix(a_p0, a_p1, grow), 1.0);
-  vec2 s0 = c0.xy / c0.w * u_half_viewport;
-  vec2 s1 = c1.xy / c1.w * u_half_viewport;
-  vec2 dir = s1 - s0;
-  float len = length(dir);
-  dir = len > 1e-3 ? dir / len : vec2(0.0, 1.0);
-  vec2 across = vec2(-dir.y, dir.x);
-  float half_width = u_width * 0.5;
-  // Vertices 0-3 are the quad's corners, 4-6 the arrow head (tip, then its two base corners);
-  // computed, not looked up, because table lookups are slow in software vertex shaders.
-  // GL lines use corners 0 and 1 with u_width 0.
-  vec4 clip;
-  vec2 offset;
-  if (vid < 4) {
-    clip = ((vid ^ (vid >> 1)) & 1) == 1 ? c1 : c0;
-    offset = across * (float(vid >> 1) * 2.0 - 1.0) * half_width;
-  } else {
-    float head = max(6.0, u_width * 3.0);
-    clip = c1;
-    offset = vid == 4 ? vec2(0.0) : -dir * head + across * head * (vid == 5 ? 0.45 : -0.45);
-  }
-  gl_Position = vec4(clip.xy + offset / u_half_viewport * clip.w, clip.zw);
-  ${keyed ? 'v_key = (u_key_base + uint(gl_VertexID / u_corners)) << 4 | uint(code);'
+${thin ? '  gl_Position = u_mvp * vec4(vid == 0 ? a_p0 : mix(a_p0, a_p1, grow), 1.0);\n' : WIDE_CORNER}  ${keyed ? 'v_key = (u_key_base + uint(gl_VertexID / u_corners)) << 4 | uint(code);'
     : `v_color = vec4(${perObject ? 'u_color' : 'u_colors[code]'}, emphasis(code));`}
 }`;
 }
@@ -126,6 +130,9 @@ void main() {
   color = vec4(key == 0u ? vec3(${BACKGROUND.join(', ')}) : u_colors[key & 15u], 1.0);
 }`;
 
+/** The key image's clear value: nothing drawn. */
+const NO_KEY = new Uint32Array(4);
+
 /** Corner order of a line's two triangles, and of an arrow's head triangle. */
 const QUAD = [0, 1, 2, 0, 2, 3];
 const HEAD = [4, 5, 6];
@@ -137,14 +144,22 @@ export class Renderer {
     if (!gl) throw new Error('this browser has no WebGL2');
     this.gl = gl;
     this.colors = colorTable();
-    this.program = this.link(vertexShader({}), FRAGMENT);
+    this.programs = this.linkPair({}, FRAGMENT);
     this.layers = [];
     // Widening would undo antialiasing, so only big models (drawn without it) use it.
     this.widen = antialias ? null : {
-      keyed: this.link(vertexShader({ keyed: true }), KEY_FRAGMENT),
+      programs: this.linkPair({ keyed: true }, KEY_FRAGMENT),
       pass: this.link(WIDEN_VERTEX, WIDEN_FRAGMENT),
       target: null,
       size: '',
+    };
+  }
+
+  /** The wide and the thin variant of a vertex shader, each linked with `fragment`. */
+  linkPair(variant, fragment) {
+    return {
+      wide: this.link(vertexShader(variant), fragment),
+      thin: this.link(vertexShader({ ...variant, thin: true }), fragment),
     };
   }
 
@@ -214,8 +229,8 @@ export class Renderer {
     gl.clear(gl.COLOR_BUFFER_BIT);
   }
 
-  /** Sets the viewport, blending and the frame's uniforms on `program` (this renderer's unless given). */
-  begin(frame, program = this.program) {
+  /** Sets the viewport, blending and the frame's uniforms on `program` (this renderer's wide one unless given). */
+  begin(frame, program = this.programs.wide) {
     const gl = this.gl;
     const { width, height } = gl.canvas;
     gl.viewport(0, 0, width, height);
@@ -241,19 +256,17 @@ export class Renderer {
     // Highlight modes blend, which an integer key image cannot.
     if (this.widen && frame.mode === 0 && width > THIN_PX && width <= WIDENED_PX) return this.drawWidened(frame);
     this.clear();
-    this.begin(frame);
-    return this.drawLayers(frame, width <= THIN_PX, this.program);
+    return this.drawLayers(frame, width <= THIN_PX, this.programs);
   }
 
   // 1 px lines into the key image, then the widening pass onto the canvas.
   drawWidened(frame) {
     const gl = this.gl;
-    const { keyed, pass } = this.widen;
+    const { programs, pass } = this.widen;
     const target = this.widenTarget();
     gl.bindFramebuffer(gl.FRAMEBUFFER, target.framebuffer);
-    gl.clearBufferuiv(gl.COLOR, 0, new Uint32Array(4));
-    this.begin(frame, keyed);
-    const calls = this.drawLayers(frame, true, keyed);
+    gl.clearBufferuiv(gl.COLOR, 0, NO_KEY);
+    const calls = this.drawLayers(frame, true, programs);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     gl.useProgram(pass.id);
     gl.bindTexture(gl.TEXTURE_2D, target.texture);
@@ -287,30 +300,34 @@ export class Renderer {
     return w.target;
   }
 
-  /** Draws every layer with `program` (begun), as GL lines when `thin`; returns the number of draw calls. */
-  drawLayers(frame, thin, program) {
+  /** Draws every layer with `programs` (wide, thin), as GL lines when `thin`; returns the number of draw calls. */
+  drawLayers(frame, thin, programs) {
     const gl = this.gl;
-    if (thin) gl.uniform1f(program.u.u_width, 0);
+    this.begin(frame, programs.wide);
+    if (thin) this.begin(frame, programs.thin);
+    // Heads before shafts: the one-pixel shafts of later arrows cross earlier heads, as they
+    // do when each arrow is drawn whole; drawn after them, 100,000 heads would bury them.
+    const parts = thin
+      ? [[programs.wide, gl.TRIANGLES, 'heads'], [programs.thin, gl.LINES, 'thin']]
+      : [[programs.wide, gl.TRIANGLES, 'wide']];
     let calls = 0;
     let key = 1; // drawing order for widening: later layers, and later lines in a layer, on top
     for (const layer of this.layers) {
-      if (program.u.u_key_base) {
-        gl.uniform1ui(program.u.u_key_base, key);
-        gl.uniform1i(program.u.u_corners, layer.corners);
-      }
-      key += layer.count;
       const n = startedBy(layer.starts, frame.time);
-      if (n === 0) continue;
       gl.bindVertexArray(layer.vao);
-      // Heads before shafts: the one-pixel shafts of later arrows cross earlier heads, as
-      // they do when each arrow is drawn whole; drawn after them, 100,000 heads would bury them.
-      const parts = thin ? [[gl.TRIANGLES, layer.heads], [gl.LINES, layer.thin]] : [[gl.TRIANGLES, layer.wide]];
-      for (const [primitive, index] of parts) {
-        if (!index) continue;
+      for (const [program, primitive, part] of parts) {
+        const index = layer[part];
+        if (!index || n === 0) continue;
+        gl.useProgram(program.id);
+        if (program.u.u_key_base) {
+          gl.uniform1ui(program.u.u_key_base, key);
+          gl.uniform1i(program.u.u_corners, layer.corners);
+        }
         gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, index.buffer);
         gl.drawElements(primitive, n * index.perLine, gl.UNSIGNED_INT, 0);
         calls++;
       }
+      key += layer.count;
     }
     gl.bindVertexArray(null);
     return calls;
