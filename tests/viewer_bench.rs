@@ -7,6 +7,7 @@ mod browser;
 use std::time::Duration;
 
 use browser::{Page, Server};
+use serde_json::Value;
 
 #[test]
 #[ignore = "benchmark: run scripts/viewer-bench.sh"]
@@ -48,5 +49,23 @@ fn merged_buffers_against_one_object_per_line() {
         calls("default", "perObject"),
         calls("default", "perCall")
     );
+    same_picture(&result["pictures"]);
     assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
+}
+
+/// The speed-up must not come from drawing less: the merged and the per-object drawing light
+/// about as many pixels in each palette colour. Not exactly as many: lines overlap in another
+/// order (by start time merged, by model per object), and big models widen 1 px lines to 2 px
+/// on the screen instead of drawing 2 px quads.
+fn same_picture(pictures: &Value) {
+    println!("lit pixels by colour code: merged {}, per object {}", pictures["merged"], pictures["perObject"]);
+    let lit = |mode: &str| pictures[mode]["lit"].as_f64().unwrap_or(0.0);
+    let naive = lit("perObject");
+    assert!(naive > 10_000.0 && (lit("merged") - naive).abs() <= 0.05 * naive, "lit pixels differ: {pictures}");
+    let codes = pictures["perObject"]["byCode"].as_object().expect("byCode");
+    for (code, count) in codes {
+        let expected = count.as_f64().unwrap_or(0.0);
+        let got = pictures["merged"]["byCode"][code].as_f64().unwrap_or(0.0);
+        assert!(expected < 2000.0 || (got - expected).abs() <= 0.25 * expected, "colour {code}: {got} px merged, {expected} per object");
+    }
 }

@@ -1,28 +1,30 @@
 // WebGL2 drawing. Every line is a quad (and, for arrows, a head triangle) whose corners carry
 // both end points; the vertex shader pushes each corner out to the chosen pixel width, since
 // software WebGL draws GL lines 1 px wide only. All lines of a layer are in one vertex buffer
-// drawn by one call. Not instancing: SwiftShader (software WebGL) runs an instanced draw
+// drawn by a few calls. Not instancing: SwiftShader (software WebGL) runs an instanced draw
 // instance by instance, about as slowly as one call per line. The time cursor, colours and
 // highlight mode are uniforms, so playback and hotkeys never rebuild a buffer.
 //
 // What makes a big model fast in software WebGL (viewer/README.md has the figures):
-// - lines at most THIN_PX wide are drawn as GL lines from two of the quad's corners: half the
-//   vertices, and one primitive to rasterize instead of two triangles that both walk every
-//   row of the line;
-// - lines 2 px wide (the default) in a big model are drawn the same way, 1 px wide, into an
-//   offscreen image that a full-screen pass then widens by one pixel right and down (a lit
-//   pixel's colour spreads to its unlit neighbours): a fixed cost per screen pixel instead of
-//   twice the rasterization per line. Small models are antialiased and drawn as quads instead;
+// - lines at most THIN_PX wide are GL lines between two of the quad's corners, placed by a
+//   leaner shader: half the vertices, and one primitive to set up instead of two triangles
+//   (SwiftShader pays more per primitive than per pixel);
+// - in a big model, 1 and 2 px lines (2 px is the default) are drawn that way as keys
+//   (drawing order and colour code, an integer write per pixel) into an offscreen image,
+//   which a full-screen pass colours and, for 2 px, widens by one pixel: a fixed cost per
+//   screen pixel instead of twice the primitives. Small models are antialiased, which
+//   widening would undo, and highlight modes blend, which keys cannot: they draw to the
+//   canvas directly, 2 px lines as quads;
 // - each layer's lines are sorted by start time, so the part of the trace not yet played is
 //   skipped by drawing a prefix of the buffer, not by running the shader on it;
-// - the colour table is uploaded once, when the program is linked.
+// - the colour table is uploaded once, when a program is linked.
 
 import { STRIDE } from 'gotrace/geometry.js';
 import { ARROW_BASE, STATES, colorTable } from 'gotrace/palette.js';
 
 /** Lines at most this many device pixels wide are drawn as GL lines (1 px). */
 const THIN_PX = 1.5;
-/** Up to this width, big models draw 1 px lines and widen them to 2 px afterwards (highlight mode 0). */
+/** Up to this width, big models draw keys of 1 px lines, widened to 2 px above THIN_PX (highlight mode 0 only). */
 const WIDENED_PX = 2.5;
 
 // Where the wide shader puts a corner: the quad's corners pushed out across the line in
@@ -53,7 +55,7 @@ const WIDE_CORNER = `  vec4 c0 = u_mvp * vec4(a_p0, 1.0);
 
 /**
  * The vertex shader. `thin` places the two ends of a GL line (corners 0 and 1), without the
- * screen-space work of widening; `perObject` takes the colour from a uniform, as a scene graph
+ * screen-space work of the quads; `perObject` takes the colour from a uniform, as a scene graph
  * sets it per object; `keyed` outputs, instead of a colour, the line's key for widening: its
  * drawing order (u_key_base + vertex number / u_corners, from 1) times 16 plus its colour code.
  */
@@ -120,11 +122,12 @@ const WIDEN_FRAGMENT = `#version 300 es
 precision mediump float;
 precision highp usampler2D;
 uniform usampler2D u_keys;
+uniform int u_spread; // 1: widen by a pixel; 0: only colour the keys (1 px lines)
 uniform vec3 u_colors[16];
 out vec4 color;
 void main() {
   ivec2 p = ivec2(gl_FragCoord.xy);
-  ivec2 q = max(p - 1, ivec2(0));
+  ivec2 q = max(p - u_spread, ivec2(0));
   uint key = max(max(texelFetch(u_keys, p, 0).r, texelFetch(u_keys, ivec2(q.x, p.y), 0).r),
                  max(texelFetch(u_keys, ivec2(p.x, q.y), 0).r, texelFetch(u_keys, q, 0).r));
   color = vec4(key == 0u ? vec3(${BACKGROUND.join(', ')}) : u_colors[key & 15u], 1.0);
@@ -168,7 +171,7 @@ export class Renderer {
     const gl = this.gl;
     const id = link(gl, vertex, fragment);
     const u = {};
-    for (const name of ['u_mvp', 'u_half_viewport', 'u_time', 'u_width', 'u_mode', 'u_colors', 'u_color', 'u_key_base', 'u_corners']) {
+    for (const name of ['u_mvp', 'u_half_viewport', 'u_time', 'u_width', 'u_mode', 'u_colors', 'u_color', 'u_key_base', 'u_corners', 'u_spread']) {
       u[name] = gl.getUniformLocation(id, name);
     }
     if (u.u_colors) {
@@ -202,7 +205,8 @@ export class Renderer {
     gl.bindVertexArray(null);
     const indices = (pattern) => (pattern.length ? this.indexBuffer(count, corners, pattern) : null);
     this.layers.push({
-      vao, count, arrows, corners, starts, source: { lines, count },
+      vao, count, arrows, corners, starts,
+      source: { lines, count }, // the CPU copy, for the benchmark's one-object-per-line baseline
       wide: indices(arrows ? [...QUAD, ...HEAD] : QUAD),
       thin: indices([0, 1]),
       heads: indices(arrows ? HEAD : []),
@@ -254,13 +258,13 @@ export class Renderer {
   draw(frame) {
     const width = this.pixelWidth(frame);
     // Highlight modes blend, which an integer key image cannot.
-    if (this.widen && frame.mode === 0 && width > THIN_PX && width <= WIDENED_PX) return this.drawWidened(frame);
+    if (this.widen && frame.mode === 0 && width <= WIDENED_PX) return this.drawWidened(frame, width > THIN_PX);
     this.clear();
     return this.drawLayers(frame, width <= THIN_PX, this.programs);
   }
 
-  // 1 px lines into the key image, then the widening pass onto the canvas.
-  drawWidened(frame) {
+  // 1 px lines into the key image, then the pass that colours (and if `spread` widens) them onto the canvas.
+  drawWidened(frame, spread) {
     const gl = this.gl;
     const { programs, pass } = this.widen;
     const target = this.widenTarget();
@@ -269,6 +273,7 @@ export class Renderer {
     const calls = this.drawLayers(frame, true, programs);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     gl.useProgram(pass.id);
+    gl.uniform1i(pass.u.u_spread, spread ? 1 : 0);
     gl.bindTexture(gl.TEXTURE_2D, target.texture);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
     gl.bindTexture(gl.TEXTURE_2D, null);
@@ -336,6 +341,11 @@ export class Renderer {
   /** Counts the lit pixels of a freshly drawn frame by nearest palette colour (for tests). */
   litPixels(frame) {
     this.draw(frame);
+    return this.countLit();
+  }
+
+  /** Counts the lit pixels of the canvas as drawn by whatever drew it last. */
+  countLit() {
     const gl = this.gl;
     const { width, height } = gl.canvas;
     const px = new Uint8Array(width * height * 4);
