@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scale benchmark of the viewer (not part of `cargo test`): a SYNTHETIC model of 10,000
 # goroutines and 100,000 messages (viewer/dev/synthetic-model.mjs) drawn in Debian's headless
-# Chromium with software WebGL, merged buffers vs one draw call per line, in one page run.
+# Chromium with software WebGL, merged buffers vs one object per line (and vs one draw call per line), in one page run.
 # Usage: scripts/viewer-bench.sh [GOROUTINES] [MESSAGES] [SECONDS_PER_MODE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
