@@ -3,7 +3,8 @@
 # the same 50 MB, 9 M-event trace of bench/stress, side by side: for gotrace, the time until
 # the one-file page is written; for Go, the time until its web UI answers its main page (it
 # parses the whole trace first). Peak memory of both. Prints a table, writes it to
-# bench/out/view-results.md, exits 1 if gotrace misses ≤1/10 of Go's time or ≤1 GB.
+# bench/out/view-results.md, exits 1 if gotrace misses ≤1/10 of Go's time or ≤1 GB. Then
+# opens the page in headless Chromium and prints how long that took and a frame's time.
 # Not part of `cargo test`: it wants a quiet machine. See bench/README.md.
 #
 # Environment: PAIRS (1000) and ROUNDS (1500) size the trace, RUNS (3) the best-of count.
@@ -81,4 +82,9 @@ awk -v s="$share" -v m="$MAX_SHARE" 'BEGIN { exit !(s > m) }' && verdict="FAIL (
   echo "|---|---|---|---|---|---|---|---|"
   echo "| $name | $g_secs s | $go_secs s | $share (1/$(awk -v s="$share" 'BEGIN { printf "%.1f", 1 / s }')) | $g_mb | $go_mb | $html_mb MB | ≤${MAX_SHARE}, ≤$MAX_MB MB: $verdict |"
 } | tee "$OUT/view-results.md"
+
+log "opening the page in headless Chromium (software WebGL)"
+bash scripts/install-chromium.sh >/dev/null
+GOTRACE_BENCH_HTML="$PWD/$OUT/view.html" cargo test --release --quiet --test viewer_bench -- --ignored --nocapture \
+  the_big_trace_page 2>&1 | grep -E '^(big page|drawn)' | tee -a "$OUT/view-results.md"
 [ "$verdict" = PASS ]

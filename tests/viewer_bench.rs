@@ -69,3 +69,29 @@ fn same_picture(pictures: &Value) {
         assert!(expected < 2000.0 || (got - expected).abs() <= 0.25 * expected, "colour {code}: {got} px merged, {expected} per object");
     }
 }
+
+/// The big-trace page (scripts/bench-view.sh writes it from the 50 MB trace): how long it
+/// takes to open from file:// and how fast it draws, whole and halfway through playback.
+#[test]
+#[ignore = "benchmark: run scripts/bench-view.sh"]
+fn the_big_trace_page_opens_and_stays_usable() {
+    let html = std::env::var("GOTRACE_BENCH_HTML").expect("GOTRACE_BENCH_HTML: the page to open (see scripts/bench-view.sh)");
+    let start = std::time::Instant::now();
+    let page = Page::open(&format!("file://{}", std::fs::canonicalize(&html).expect("the page exists").display()));
+    let opened = start.elapsed().as_secs_f64();
+    page.tab.set_default_timeout(Duration::from_secs(300));
+    let frame_ms = |at: f64| {
+        page.eval(&format!("gotrace.seek({at}), gotrace.freeze()"));
+        // The page's own render loop, over five frames.
+        let js = "new Promise(r => { const t0 = performance.now(); let n = 0;
+            const f = () => { if (++n === 5) r((performance.now() - t0) / 5); else requestAnimationFrame(f); };
+            requestAnimationFrame(f); })";
+        page.eval(js).as_f64().unwrap_or(f64::NAN)
+    };
+    let (whole, half) = (frame_ms(1.0), frame_ms(0.5));
+    let lod = page.eval("gotrace.lod");
+    page.screenshot("viewer_bench_big_page");
+    println!("big page: opened in {opened:.1} s; a frame takes {whole:.0} ms (whole trace), {half:.0} ms (halfway)");
+    println!("drawn: {}; level of detail: {lod}", page.eval("gotrace.drawn"));
+    assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
+}

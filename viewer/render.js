@@ -31,6 +31,13 @@ const WIDENED_PX = 2.5;
 // screen space, or the arrow head's.
 const WIDE_CORNER = `  vec4 c0 = u_mvp * vec4(a_p0, 1.0);
   vec4 c1 = u_mvp * vec4(mix(a_p0, a_p1, grow), 1.0);
+  // Cut at the near plane (z = -w): an end behind the eye has no place on screen, and its
+  // quad would be thrown across the whole view when zoomed in close.
+  float d0 = c0.z + c0.w;
+  float d1 = c1.z + c1.w;
+  bool behind = d0 < 0.0 && d1 < 0.0;
+  if (d0 < 0.0 && !behind) c0 = mix(c0, c1, d0 / (d0 - d1));
+  if (d1 < 0.0 && !behind) c1 = mix(c1, c0, d1 / (d1 - d0));
   vec2 s0 = c0.xy / c0.w * u_half_viewport;
   vec2 s1 = c1.xy / c1.w * u_half_viewport;
   vec2 dir = s1 - s0;
@@ -50,7 +57,7 @@ const WIDE_CORNER = `  vec4 c0 = u_mvp * vec4(a_p0, 1.0);
     clip = c1;
     offset = vid == 4 ? vec2(0.0) : -dir * head + across * head * (vid == 5 ? 0.45 : -0.45);
   }
-  gl_Position = vec4(clip.xy + offset / u_half_viewport * clip.w, clip.zw);
+  gl_Position = behind ? vec4(2.0, 2.0, 2.0, 1.0) : vec4(clip.xy + offset / u_half_viewport * clip.w, clip.zw);
 `;
 
 /**
