@@ -1,5 +1,14 @@
-# Shared by the benchmark scripts (bench.sh, bench-view.sh): sourced, not run. Expects
-# OUT, PAIRS, ROUNDS, RUNS and TIME to be set by the script that sources it.
+# Shared by the benchmark scripts (bench.sh, bench-view.sh): sourced, not run, from the
+# repository root. Environment: PAIRS (1000) and ROUNDS (1500) size the stress traces, RUNS (3)
+# is how many runs each measurement takes the best of.
+
+export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=
+PAIRS="${PAIRS:-1000}"
+ROUNDS="${ROUNDS:-1500}"
+RUNS="${RUNS:-3}"
+GO127_ROOT="${GOTRACE_TOOLCHAINS:-/opt/gotrace-go}/1.27.3/go"
+OUT=bench/out
+TIME=/usr/bin/time
 
 log() { echo "bench: $*" >&2; }
 

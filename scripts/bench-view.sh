@@ -10,20 +10,12 @@
 # Environment: PAIRS (1000) and ROUNDS (1500) size the trace, RUNS (3) the best-of count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=
-
-PAIRS="${PAIRS:-1000}"
-ROUNDS="${ROUNDS:-1500}"
-RUNS="${RUNS:-3}"
-GO127="${GOTRACE_TOOLCHAINS:-/opt/gotrace-go}/1.27.3/go/bin/go"
-OUT=bench/out
-TIME=/usr/bin/time
+# shellcheck source=scripts/bench-common.sh
+source scripts/bench-common.sh
+GO127="$GO127_ROOT/bin/go"
 
 MAX_SHARE=0.1   # gotrace's time as a share of Go's, at most
 MAX_MB=1000
-
-# shellcheck source=scripts/bench-common.sh
-source scripts/bench-common.sh
 
 # go_tool_trace TRACE: sets SECS to the best time until `go tool trace`'s main page answered
 # and PEAK_KB to its highest peak RSS.

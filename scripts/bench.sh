@@ -9,23 +9,14 @@
 # each measurement takes the best of.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=
-
-PAIRS="${PAIRS:-1000}"
-ROUNDS="${ROUNDS:-1500}"
-RUNS="${RUNS:-3}"
-GO127_ROOT="${GOTRACE_TOOLCHAINS:-/opt/gotrace-go}/1.27.3/go"
+# shellcheck source=scripts/bench-common.sh
+source scripts/bench-common.sh
 GO119="/usr/lib/go-1.19/bin/go"
-OUT=bench/out
-TIME=/usr/bin/time
 
 # Targets: gotrace at least this many times faster than Go, and at most this peak memory.
 MIN_RATIO=3
 MAX_MB_NEW=100
 MAX_MB_OLD=300
-
-# shellcheck source=scripts/bench-common.sh
-source scripts/bench-common.sh
 
 # The reference parser imports internal/trace, so it is built as a command inside a copy
 # of Go 1.27's GOROOT. Hard links make the copy instant and cost no disk; only new files

@@ -131,7 +131,9 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Inspect { trace, binary, json } => crate::inspect::run(&trace, binary.as_deref(), json).map(|()| 0),
-        Command::View { trace: Some(trace), binary, show } => crate::view::view_trace(&trace, binary.as_deref(), &show.options()).map(|()| 0),
+        Command::View { trace: Some(trace), binary, show } => {
+            crate::view::view_trace(&trace, binary.as_deref(), &show.options()).map(|()| 0)
+        }
         Command::View { trace: None, show, .. } => crate::view::view_example(&show.options()).map(|()| 0),
         Command::Run { target, args, go, timeout, trace_out, trace_stderr, show } => crate::runner::run(&crate::runner::RunOptions {
             targets: target,

@@ -5,12 +5,12 @@
 
 pub mod cli;
 pub mod inspect;
+pub mod instrument;
 pub mod lod;
 pub mod model;
 pub mod progress;
+pub mod runner;
 pub mod serve;
+pub mod toolchain;
 pub mod trace;
 pub mod view;
-pub mod instrument;
-pub mod runner;
-pub mod toolchain;

@@ -45,7 +45,6 @@ impl Window {
     fn len(&self) -> u64 {
         self.end_ns.saturating_sub(self.start_ns).max(1)
     }
-
 }
 
 /// A time grid of cells 2^shift ns long from the start of a window: a power of two, so that
@@ -148,7 +147,13 @@ trait Reducible<'a>: Sync {
 
 /// Every item if they fit; else the finest grid that fits, searched from a first guess (the
 /// budget spread over the goroutines): a pass over the items per try.
-fn reduce<'a, R: Reducible<'a>>(model: &Model, window: Window, budget: usize, items: R, total: usize) -> (Vec<Counted<'a, R::Item>>, Option<Cells>) {
+fn reduce<'a, R: Reducible<'a>>(
+    model: &Model,
+    window: Window,
+    budget: usize,
+    items: R,
+    total: usize,
+) -> (Vec<Counted<'a, R::Item>>, Option<Cells>) {
     if total <= budget {
         return (items.emit(window, None), None);
     }
@@ -351,7 +356,16 @@ mod tests {
     }
 
     fn model(segments: Vec<Segment>, messages: Vec<Message>, duration_ns: u64) -> Model {
-        let g = |id| Goroutine { id, parent: None, name: "main.f".into(), start_ns: 0, end_ns: None, depth: 0, system: false, create_stack: None };
+        let g = |id| Goroutine {
+            id,
+            parent: None,
+            name: "main.f".into(),
+            start_ns: 0,
+            end_ns: None,
+            depth: 0,
+            system: false,
+            create_stack: None,
+        };
         Model {
             version: JSON_VERSION,
             meta: Meta { format: "go 1.26".into(), duration_ns, channel_truth: "inferred", unattributed: 0, hidden_goroutines: 0 },
@@ -374,7 +388,8 @@ mod tests {
     #[test]
     fn short_segments_merge_into_their_dominant_state_and_long_ones_stay() {
         // Goroutine 1 flips state every 10 ns for 1000 ns, then sleeps 1000 ns.
-        let mut segs: Vec<Segment> = (0..100).map(|i| seg(1, if i % 3 == 0 { State::Blocked } else { State::Running }, i * 10, i * 10 + 10)).collect();
+        let mut segs: Vec<Segment> =
+            (0..100).map(|i| seg(1, if i % 3 == 0 { State::Blocked } else { State::Running }, i * 10, i * 10 + 10)).collect();
         segs.push(seg(1, State::Sleeping, 1000, 2000));
         let m = model(segs, vec![], 2000);
         let p = picture(&m, Window::whole(&m), Budget { segments: 10, messages: 10 });

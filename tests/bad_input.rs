@@ -53,10 +53,7 @@ fn inspect_bytes(data: &[u8]) -> Run {
 /// error message and not a panic.
 fn single_line<'r>(run: &'r Run, what: &str) -> &'r str {
     let err = &run.stderr;
-    assert!(
-        !err.contains("panicked") && !err.contains("backtrace") && !err.contains("RUST_BACKTRACE"),
-        "{what}: panic: {err}"
-    );
+    assert!(!err.contains("panicked") && !err.contains("backtrace") && !err.contains("RUST_BACKTRACE"), "{what}: panic: {err}");
     let line = err.strip_suffix('\n').unwrap_or_else(|| panic!("{what}: stderr is not one terminated line: {err:?}"));
     assert!(!line.contains('\n'), "{what}: more than one line on stderr: {err:?}");
     assert!(line.starts_with("gotrace: "), "{what}: {line}");
@@ -79,8 +76,7 @@ fn assert_rejected<'r>(run: &'r Run, len: usize, what: &str) -> (u64, &'r str) {
     assert_eq!(run.code, Some(1), "{what}: exit status; stderr: {}", run.stderr);
     assert!(run.stdout.is_empty(), "{what}: printed a summary of a bad trace: {}", run.stdout);
     let line = single_line(run, what);
-    let (offset, expected) =
-        offset_and_expectation(line).unwrap_or_else(|| panic!("{what}: names no byte offset and expectation: {line}"));
+    let (offset, expected) = offset_and_expectation(line).unwrap_or_else(|| panic!("{what}: names no byte offset and expectation: {line}"));
     assert!(offset <= len as u64, "{what}: offset {offset} is past the end ({len} bytes): {line}");
     assert!(expected.trim().len() >= 3, "{what}: says nothing about what was expected: {line}");
     (offset, expected)
@@ -214,7 +210,16 @@ fn random_bytes_are_not_a_trace() {
 #[test]
 fn random_bytes_after_a_valid_header() {
     let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
-    for version in ["go 1.5 trace", "go 1.11 trace", "go 1.19 trace", "go 1.21 trace", "go 1.22 trace", "go 1.23 trace", "go 1.25 trace", "go 1.26 trace"] {
+    for version in [
+        "go 1.5 trace",
+        "go 1.11 trace",
+        "go 1.19 trace",
+        "go 1.21 trace",
+        "go 1.22 trace",
+        "go 1.23 trace",
+        "go 1.25 trace",
+        "go 1.26 trace",
+    ] {
         for len in [1, 10, 1000, 10000] {
             let data = [header(version), rng.bytes(len)].concat();
             let what = format!("{version:?} and {len} random bytes");
@@ -321,10 +326,8 @@ fn flipped_bytes() {
 fn huge_varint_lengths() {
     let new = read(NEW_FORMAT);
     let old = go_testdata("http_1_21_good");
-    let cases = [
-        ("new format, batch length", &new, first_batch_length(&new)),
-        ("old format, string length", &old, first_string_length(&old)),
-    ];
+    let cases =
+        [("new format, batch length", &new, first_batch_length(&new)), ("old format, string length", &old, first_string_length(&old))];
     for (what, data, range) in cases {
         for huge in [1 << 40, u64::MAX] {
             let bad = splice(data, range.clone(), &encode_uvarint(huge));

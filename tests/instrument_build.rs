@@ -35,7 +35,9 @@ fn compile_errors_keep_lines_and_columns(version: &str) {
     let out = build(&go, dir.path());
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    for expected in ["./main.go:8:15: undefined: undefinedA", "./main.go:10:20: undefined: undefinedB", "./main.go:12:10: undefined: undefinedC"] {
+    for expected in
+        ["./main.go:8:15: undefined: undefinedA", "./main.go:10:20: undefined: undefinedB", "./main.go:12:10: undefined: undefinedC"]
+    {
         assert!(err.contains(expected), "Go {version}: expected {expected:?} in:\n{err}");
     }
     assert!(!err.contains("imported and not used"), "Go {version}: {err}");

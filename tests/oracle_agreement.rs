@@ -86,7 +86,9 @@ fn vacuous(file: &TraceFile, go: &Counts) -> Option<String> {
         return Some(format!("oracle saw no blocks or no unblocks: {go:?}"));
     }
     match (file.user_goroutines, go.user_created) {
-        (Some(want), Some(got)) if got != want => Some(format!("oracle saw {got} goroutines created in package main, the program starts {want}")),
+        (Some(want), Some(got)) if got != want => {
+            Some(format!("oracle saw {got} goroutines created in package main, the program starts {want}"))
+        }
         (Some(want), _) if go.created < want => Some(format!("oracle saw {} goroutines created, the program starts {want}", go.created)),
         _ => None,
     }
@@ -191,5 +193,10 @@ fn gotrace_agrees_with_gos_own_parsers() {
             problems.extend(differences(&ours.counts, go).into_iter().map(|d| format!("{} [{oracle}]: {d}", r.name)));
         }
     }
-    assert!(problems.is_empty(), "{} disagreements with Go's own parsers ({compared} readings compared):\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} disagreements with Go's own parsers ({compared} readings compared):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

@@ -13,7 +13,14 @@ use support::*;
 /// `gotrace run --go GO --trace-out trace.out ARGS...` in `dir`; the model export is left to
 /// the parsers' own tests, so its outcome is not judged here.
 fn run(go: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
-    gotrace(dir).arg("run").arg("--go").arg(go).args(["--no-browser", "--trace-out", "trace.out", "-o", "model.json"]).args(args).output().expect("gotrace runs")
+    gotrace(dir)
+        .arg("run")
+        .arg("--go")
+        .arg(go)
+        .args(["--no-browser", "--trace-out", "trace.out", "-o", "model.json"])
+        .args(args)
+        .output()
+        .expect("gotrace runs")
 }
 
 const BYTES: &str = r#"package main
@@ -128,7 +135,12 @@ fn no_go_toolchain_says_how_to_get_one() {
 fn gotrace_go_names_the_toolchain() {
     let Some(go) = any_go() else { return };
     let dir = project(&[("main.go", "package main\nfunc main() {}\n")]);
-    let out = gotrace(dir.path()).args(["run", "--trace-out", "t.out", "-o", "m.json", "main.go"]).env("GOTRACE_GO", &go).env("PATH", "").output().unwrap();
+    let out = gotrace(dir.path())
+        .args(["run", "--trace-out", "t.out", "-o", "m.json", "main.go"])
+        .env("GOTRACE_GO", &go)
+        .env("PATH", "")
+        .output()
+        .unwrap();
     assert!(stderr(&out).starts_with("gotrace: using go1."), "{}", stderr(&out));
     assert!(stderr(&out).contains(&format!(" at {}\n", go.display())), "{}", stderr(&out));
 }
@@ -160,7 +172,10 @@ fn a_program_that_ignores_sigint_is_killed_after_the_grace_period() {
 #[test]
 fn the_users_files_are_left_untouched() {
     let Some(go) = any_go() else { return };
-    let dir = project(&[("main.go", "package main\n\nimport \"os\"\n\nfunc main() {\n\tos.Exit(0)\n}\n"), ("util.go", "package main\n\nfunc util() {}\n")]);
+    let dir = project(&[
+        ("main.go", "package main\n\nimport \"os\"\n\nfunc main() {\n\tos.Exit(0)\n}\n"),
+        ("util.go", "package main\n\nfunc util() {}\n"),
+    ]);
     let snapshot = |d: &Path| {
         let mut files: Vec<_> = std::fs::read_dir(d)
             .unwrap()
@@ -173,7 +188,13 @@ fn the_users_files_are_left_untouched() {
         files
     };
     let before = snapshot(dir.path());
-    let out = gotrace(dir.path()).arg("run").arg("--go").arg(&go).args(["--no-browser", "-o", "/dev/null", "main.go", "util.go"]).output().unwrap();
+    let out = gotrace(dir.path())
+        .arg("run")
+        .arg("--go")
+        .arg(&go)
+        .args(["--no-browser", "-o", "/dev/null", "main.go", "util.go"])
+        .output()
+        .unwrap();
     assert!(stderr(&out).starts_with("gotrace: using"), "{}", stderr(&out));
     assert_eq!(snapshot(dir.path()), before);
 }
@@ -203,7 +224,11 @@ fn a_package_inside_a_module_builds_with_the_module() {
 #[test]
 fn a_directory_outside_any_module_builds_from_its_files() {
     let Some(go) = any_go() else { return };
-    let dir = project(&[("prog/main.go", "package main\n\nfunc main() {\n\tprintln(\"dir\", helper())\n}\n"), ("prog/helper.go", "package main\n\nfunc helper() int { return 7 }\n"), ("prog/main_test.go", "package main\n")]);
+    let dir = project(&[
+        ("prog/main.go", "package main\n\nfunc main() {\n\tprintln(\"dir\", helper())\n}\n"),
+        ("prog/helper.go", "package main\n\nfunc helper() int { return 7 }\n"),
+        ("prog/main_test.go", "package main\n"),
+    ]);
     let out = run(&go, dir.path(), &["prog"]);
     assert!(stderr(&out).contains("\ndir 7\n"), "{}", stderr(&out));
     assert_go_reads(&go, &dir.path().join("trace.out"));

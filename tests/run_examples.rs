@@ -57,7 +57,12 @@ impl Model {
     fn children(&self, name: &str, count: usize) -> Vec<u64> {
         let main = self.main();
         let found: Vec<u64> = self.goroutines.iter().filter(|g| g.name == name && g.parent == Some(main)).map(|g| g.id).collect();
-        assert_eq!(found.len(), count, "{count} {name} started by main; all: {:?}", self.goroutines.iter().map(|g| (g.id, &g.name, g.parent)).collect::<Vec<_>>());
+        assert_eq!(
+            found.len(),
+            count,
+            "{count} {name} started by main; all: {:?}",
+            self.goroutines.iter().map(|g| (g.id, &g.name, g.parent)).collect::<Vec<_>>()
+        );
         found
     }
 
@@ -79,7 +84,8 @@ type Check = fn(&Model);
 const EXAMPLES: &[(&str, &str, Check)] = &[
     ("hello", "hello, gotrace\n", |m| {
         m.main();
-        let users: Vec<&str> = m.goroutines.iter().map(|g| g.name.as_str()).filter(|n| n.starts_with("main.") && !n.starts_with("main._gotrace")).collect();
+        let users: Vec<&str> =
+            m.goroutines.iter().map(|g| g.name.as_str()).filter(|n| n.starts_with("main.") && !n.starts_with("main._gotrace")).collect();
         assert_eq!(users, ["main.main"]);
     }),
     ("pingpong", "game over after 10 hits…", |m| {
@@ -183,7 +189,15 @@ fn run_examples(version: &str) {
     let mut failures = Vec::new();
     for (name, expected, check) in EXAMPLES {
         let json_path = out_dir.path().join(format!("{name}.json"));
-        let out = gotrace(root).arg("run").arg("--go").arg(&go).args(["--no-browser", "-o"]).arg(&json_path).arg(format!("examples/{name}.go")).output().unwrap();
+        let out = gotrace(root)
+            .arg("run")
+            .arg("--go")
+            .arg(&go)
+            .args(["--no-browser", "-o"])
+            .arg(&json_path)
+            .arg(format!("examples/{name}.go"))
+            .output()
+            .unwrap();
         let stdout = stdout(&out);
         let stdout_ok = match expected.strip_suffix('…') {
             Some(prefix) => stdout.lines().last().is_some_and(|l| l.starts_with(prefix)),

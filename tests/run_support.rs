@@ -74,7 +74,8 @@ pub fn assert_go_reads(go: &Path, trace: &Path) {
     let data = std::fs::read(trace).expect("trace file");
     assert!(data.starts_with(b"go 1."), "{} is not a trace: {:?}", trace.display(), &data[..data.len().min(16)]);
     let version = Command::new(go).args(["env", "GOVERSION"]).output().expect("go env");
-    let minor: u32 = stdout(&version).trim().strip_prefix("go1.").and_then(|v| v.split('.').next()).and_then(|m| m.parse().ok()).expect("go version");
+    let minor: u32 =
+        stdout(&version).trim().strip_prefix("go1.").and_then(|v| v.split('.').next()).and_then(|m| m.parse().ok()).expect("go version");
     // How each Go's trace tool is asked to parse and dump a trace.
     let dump = match minor {
         ..=21 => "-d",

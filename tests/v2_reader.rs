@@ -23,7 +23,8 @@ fn read(name: &str) -> Counts {
     while let Some(ev) = r.next_event().unwrap() {
         events.push(ev);
     }
-    let mut c = Counts { format: r.format().to_string(), created: 0, existing: 0, unblocks: 0, blocks: BTreeMap::new(), events: Vec::new() };
+    let mut c =
+        Counts { format: r.format().to_string(), created: 0, existing: 0, unblocks: 0, blocks: BTreeMap::new(), events: Vec::new() };
     for ev in &events {
         match ev.kind {
             EventKind::GoCreate { .. } => c.created += 1,

@@ -98,7 +98,9 @@ fn hotkeys_and_hover_change_what_is_shown() {
     let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let server = Server::start(&fixture("tests/traces/pingpong_1_27.trace"), &[]);
     let page = Page::open(&server.url);
-    let state = || page.eval("({ paused: gotrace.paused, mode: gotrace.mode, lineWidth: gotrace.lineWidth, speed: gotrace.speed, playing: gotrace.playing })");
+    let state = || {
+        page.eval("({ paused: gotrace.paused, mode: gotrace.mode, lineWidth: gotrace.lineWidth, speed: gotrace.speed, playing: gotrace.playing })")
+    };
     let before = state();
     assert_eq!(before["paused"], false);
     assert_eq!(before["mode"], 0);

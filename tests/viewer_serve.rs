@@ -82,13 +82,8 @@ fn free_port() -> u16 {
 #[test]
 fn ctrl_c_stops_the_server_cleanly() {
     let port = free_port();
-    let mut child = gotrace()
-        .arg("view")
-        .arg(trace())
-        .args(["--no-browser", "--port", &port.to_string()])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        gotrace().arg("view").arg(trace()).args(["--no-browser", "--port", &port.to_string()]).stderr(Stdio::piped()).spawn().unwrap();
     let url = format!("http://127.0.0.1:{port}/");
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {

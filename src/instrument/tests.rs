@@ -41,7 +41,10 @@ fn instrumented(text: &str) -> String {
 
 /// The instrumented text with gotrace's insertions taken out again.
 fn undo(out: &str) -> String {
-    let mut text = out.replace(" _gotraceStart(); defer _gotraceStop();", "").replace("_gotraceExit", "myos.Exit").replace("_gotraceFatalf", "log.Fatalf");
+    let mut text = out
+        .replace(" _gotraceStart(); defer _gotraceStop();", "")
+        .replace("_gotraceExit", "myos.Exit")
+        .replace("_gotraceFatalf", "log.Fatalf");
     while let Some(start) = text.find("/*line ") {
         let end = text[start..].find("*/").map(|e| start + e + 2).unwrap();
         text.replace_range(start..end, "");
@@ -74,12 +77,16 @@ fn starts_at_the_top_of_main_and_stops_on_every_exit() {
 #[test]
 fn an_empty_main_on_one_line() {
     let out = instrumented("package main\nfunc main() {}\n");
-    assert_eq!(out, "/*line /src/hello.go:1:1*/package main\nfunc main() { _gotraceStart(); defer _gotraceStop();/*line /src/hello.go:2:14*/}\n");
+    assert_eq!(
+        out,
+        "/*line /src/hello.go:1:1*/package main\nfunc main() { _gotraceStart(); defer _gotraceStop();/*line /src/hello.go:2:14*/}\n"
+    );
 }
 
 #[test]
 fn calls_that_only_look_like_exits_stay() {
-    let text = "package main\nimport \"fmt\"\ntype T struct{}\nfunc (T) Exit(int) {}\nfunc main() { var os T; os.Exit(1); fmt.Println() }\n";
+    let text =
+        "package main\nimport \"fmt\"\ntype T struct{}\nfunc (T) Exit(int) {}\nfunc main() { var os T; os.Exit(1); fmt.Println() }\n";
     // `os` is not imported here, so `os.Exit` is the method of a local value.
     assert!(!instrumented(text).contains("_gotraceExit"));
 }

@@ -128,7 +128,9 @@ impl Matcher {
             let direction = match tables.str(frame.func) {
                 "runtime.closechan" => Some(Direction::Closed),
                 "runtime.chansend" | "runtime.chansend1" | "runtime.selectnbsend" | "runtime.send" => Some(Direction::ToBlocked),
-                "runtime.chanrecv" | "runtime.chanrecv1" | "runtime.chanrecv2" | "runtime.selectnbrecv" | "runtime.recv" => Some(Direction::FromBlocked),
+                "runtime.chanrecv" | "runtime.chanrecv1" | "runtime.chanrecv2" | "runtime.selectnbrecv" | "runtime.recv" => {
+                    Some(Direction::FromBlocked)
+                }
                 "runtime.selectgo" => self.runtime_source.select_call(tables, frame),
                 _ => continue,
             };

@@ -124,13 +124,7 @@ impl Builder {
         let stacks = export_stacks(reader.tables(), &mut goroutines, &mut segments, &mut messages);
         Model {
             version: JSON_VERSION,
-            meta: Meta {
-                format: reader.format().to_string(),
-                duration_ns: end_ns,
-                channel_truth,
-                unattributed,
-                hidden_goroutines: hidden,
-            },
+            meta: Meta { format: reader.format().to_string(), duration_ns: end_ns, channel_truth, unattributed, hidden_goroutines: hidden },
             goroutines,
             segments,
             messages,

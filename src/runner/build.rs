@@ -8,9 +8,9 @@ use std::process::Stdio;
 
 use anyhow::{bail, Context};
 
-use crate::progress::Step;
 use super::target::Target;
 use crate::instrument::{self, Plan};
+use crate::progress::Step;
 use crate::toolchain::Go;
 
 /// Writes the overlay into `work` and builds `target` as `plan` says into `binary`.

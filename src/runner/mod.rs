@@ -13,9 +13,9 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 
 use crate::instrument::{self, Plan};
+use crate::progress::Step;
 use crate::toolchain::Go;
 use crate::view::ViewOptions;
-use crate::progress::Step;
 use target::Target;
 
 pub struct RunOptions {
@@ -60,7 +60,13 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
 }
 
 /// Runs the built program with its trace going to `trace`, directly or through its stderr.
-fn run_program(opts: &RunOptions, binary: &Path, trace: &Path, trace_on_stderr: bool, interrupts: &exec::Interrupts) -> anyhow::Result<exec::Ended> {
+fn run_program(
+    opts: &RunOptions,
+    binary: &Path,
+    trace: &Path,
+    trace_on_stderr: bool,
+    interrupts: &exec::Interrupts,
+) -> anyhow::Result<exec::Ended> {
     let mut spec = exec::Spec { binary, args: &opts.args, trace_file: None, stderr: None, timeout: opts.timeout };
     if trace_on_stderr {
         spec.stderr = Some(File::create(trace).with_context(|| format!("cannot create {}", trace.display()))?);
@@ -123,7 +129,8 @@ fn plan(target: &Target) -> anyhow::Result<Plan> {
 /// most of a warm build). `None` when there is no cache directory to use.
 fn cached_binary(go: &Go, target: &Target, plan: &Plan) -> Option<PathBuf> {
     use std::hash::{DefaultHasher, Hash, Hasher};
-    let cache = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
+    let cache =
+        std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
     let mut key = DefaultHasher::new();
     (&go.path, &go.version, &target.dir, &target.build_args, std::mem::discriminant(plan)).hash(&mut key);
     let dir = cache.join("gotrace").join("bin").join(format!("{:016x}", key.finish()));

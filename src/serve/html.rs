@@ -20,10 +20,11 @@ pub fn page(model_json: &[u8]) -> Vec<u8> {
         .map(|m| (format!("gotrace/{}", m.path), format!("data:text/javascript;base64,{}", engine.encode(m.body)).into()))
         .collect();
     let map = serde_json::json!({ "imports": imports });
-    let head = INDEX
-        .body
-        .replacen(IMPORT_MAP, &format!(r#"<script type="importmap">{map}</script>"#), 1)
-        .replacen(STYLESHEET, &format!("<style>\n{}</style>", STYLE.body), 1);
+    let head = INDEX.body.replacen(IMPORT_MAP, &format!(r#"<script type="importmap">{map}</script>"#), 1).replacen(
+        STYLESHEET,
+        &format!("<style>\n{}</style>", STYLE.body),
+        1,
+    );
     let (before, after) = head.split_once(ENTRY).unwrap_or((&head, ""));
     let mut out = Vec::with_capacity(before.len() + after.len() + model_json.len() + 200);
     out.extend_from_slice(before.as_bytes());

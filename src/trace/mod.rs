@@ -49,11 +49,8 @@ impl Format {
             }
             return Err(unsupported());
         }
-        let minor: u32 = text
-            .strip_prefix("go 1.")
-            .and_then(|rest| rest.strip_suffix(" trace"))
-            .and_then(|m| m.parse().ok())
-            .ok_or_else(unsupported)?;
+        let minor: u32 =
+            text.strip_prefix("go 1.").and_then(|rest| rest.strip_suffix(" trace")).and_then(|m| m.parse().ok()).ok_or_else(unsupported)?;
         if head[text.len()..].iter().any(|&b| b != 0) {
             return Err(unsupported());
         }
@@ -99,7 +96,10 @@ impl<'a> Reader<'a> {
         if data.len() == HEADER_LEN {
             // Go would read this as an empty trace; it almost always means the program ended
             // before the tracer flushed anything, which the user should hear about.
-            return Err(TraceError::truncated(HEADER_LEN, "the first batch of events (the file holds only the header; was trace.Stop called?)"));
+            return Err(TraceError::truncated(
+                HEADER_LEN,
+                "the first batch of events (the file holds only the header; was trace.Stop called?)",
+            ));
         }
         let mut tables = Tables::default();
         let inner = match format {

@@ -332,8 +332,7 @@ func main() {
             // full build names must be found at the same address. Names differ in form only:
             // the symbol table marks assembly functions ".abi0" and spells out array types
             // that pclntab abbreviates ("[...]"); runtime.text marks the start of the code.
-            let comparable: Vec<_> =
-                full.iter().filter(|(_, n)| !n.contains('[') && n != "runtime.text").collect();
+            let comparable: Vec<_> = full.iter().filter(|(_, n)| !n.contains('[') && n != "runtime.text").collect();
             let found = comparable
                 .iter()
                 .filter(|(addr, name)| bare.resolve(addr + 1).is_some_and(|r| r.0 == name.trim_end_matches(".abi0")))

@@ -30,13 +30,8 @@ pub struct Tables {
 
 impl Default for Tables {
     fn default() -> Self {
-        let mut t = Tables {
-            strings: Vec::new(),
-            string_ids: HashMap::new(),
-            stacks: vec![(0, 0)],
-            frames: Vec::new(),
-            stack_ids: HashMap::new(),
-        };
+        let mut t =
+            Tables { strings: Vec::new(), string_ids: HashMap::new(), stacks: vec![(0, 0)], frames: Vec::new(), stack_ids: HashMap::new() };
         t.intern_str("");
         t
     }

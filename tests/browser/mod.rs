@@ -97,21 +97,13 @@ pub struct Page {
 
 impl Page {
     pub fn open(url: &str) -> Page {
-        assert!(
-            Path::new(CHROMIUM).exists(),
-            "{CHROMIUM} is missing: run scripts/install-chromium.sh (Debian's chromium package)"
-        );
+        assert!(Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing: run scripts/install-chromium.sh (Debian's chromium package)");
         let profile = tempfile::tempdir().expect("temp dir");
-        let args: Vec<&OsStr> = [
-            "--disable-gpu",
-            "--enable-unsafe-swiftshader",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--hide-scrollbars",
-        ]
-        .iter()
-        .map(OsStr::new)
-        .collect();
+        let args: Vec<&OsStr> =
+            ["--disable-gpu", "--enable-unsafe-swiftshader", "--disable-background-networking", "--no-first-run", "--hide-scrollbars"]
+                .iter()
+                .map(OsStr::new)
+                .collect();
         let options = LaunchOptions::default_builder()
             .path(Some(PathBuf::from(CHROMIUM)))
             .headless(true)

@@ -49,21 +49,16 @@ impl<'a> Table<'a> {
         let le = u32::from_le_bytes(head[..4].try_into().ok()?);
         let be = u32::from_be_bytes(head[..4].try_into().ok()?);
         let known = [GO12_MAGIC, GO116_MAGIC, GO118_MAGIC, GO120_MAGIC];
-        let (magic, big_endian) = if known.contains(&le) { (le, false) } else if known.contains(&be) { (be, true) } else { return None };
-        let mut t = Table {
-            data,
-            big_endian,
-            ptr_size,
-            text_relative: false,
-            text_start,
-            nfunc: 0,
-            functab: 0,
-            funcdata: 0,
-            funcnames: 0,
+        let (magic, big_endian) = if known.contains(&le) {
+            (le, false)
+        } else if known.contains(&be) {
+            (be, true)
+        } else {
+            return None;
         };
+        let mut t = Table { data, big_endian, ptr_size, text_relative: false, text_start, nfunc: 0, functab: 0, funcdata: 0, funcnames: 0 };
         // The header's pointer-sized words after the first 8 bytes.
-        let words: Vec<usize> =
-            (0..8).map_while(|i| t.uint(8 + i * ptr_size, ptr_size).and_then(|v| usize::try_from(v).ok())).collect();
+        let words: Vec<usize> = (0..8).map_while(|i| t.uint(8 + i * ptr_size, ptr_size).and_then(|v| usize::try_from(v).ok())).collect();
         let word = |i: usize| words.get(i).copied();
         t.nfunc = word(0)?;
         match magic {

@@ -274,10 +274,7 @@ mod tests {
         c.end_dump(0);
         // [event id, channel id, value]
         let got = convert_all(&mut c, &mut t, &[ev(GO_SEND_PATCHED, 7, [41, 3, 99, 0]), ev(GO_RECV_PATCHED, 8, [41, 3, 99, 0])]);
-        assert_eq!(
-            got,
-            [EventKind::ChanSend { chan: 3, op: 41, value: 99 }, EventKind::ChanRecv { chan: 3, op: 41, value: 99 }]
-        );
+        assert_eq!(got, [EventKind::ChanSend { chan: 3, op: 41, value: 99 }, EventKind::ChanRecv { chan: 3, op: 41, value: 99 }]);
         // In format 1.7+ these numbers are other events (a string, a local GoStart).
         let mut c = Converter::new(7, &mut t);
         c.end_dump(0);

@@ -94,8 +94,20 @@ fn known(typ: u8, minor: u32) -> bool {
 /// Whether the event's last argument is a stack id.
 fn has_stack(typ: u8, minor: u32) -> bool {
     match typ {
-        GOMAXPROCS | GC_START | GC_SWEEP_START | GO_CREATE | GO_STOP | GO_SCHED | GO_PREEMPT | GO_SLEEP | GO_BLOCK
-        | GO_UNBLOCK | GO_BLOCK_SEND..=GO_SYS_CALL | GO_UNBLOCK_LOCAL | GO_BLOCK_GC | GC_MARK_ASSIST_START
+        GOMAXPROCS
+        | GC_START
+        | GC_SWEEP_START
+        | GO_CREATE
+        | GO_STOP
+        | GO_SCHED
+        | GO_PREEMPT
+        | GO_SLEEP
+        | GO_BLOCK
+        | GO_UNBLOCK
+        | GO_BLOCK_SEND..=GO_SYS_CALL
+        | GO_UNBLOCK_LOCAL
+        | GO_BLOCK_GC
+        | GC_MARK_ASSIST_START
         | USER_TASK_CREATE..=CPU_SAMPLE => true,
         GO_SEND_PATCHED | GO_RECV_PATCHED => minor < 7,
         _ => false,
@@ -106,12 +118,25 @@ fn has_stack(typ: u8, minor: u32) -> bool {
 /// length), before the per-version corrections of [`arg_count`].
 fn named_args(typ: u8, minor: u32) -> usize {
     match typ {
-        PROC_STOP | GC_DONE | STW_DONE | GC_SWEEP_START | GO_END | GO_STOP | GO_SCHED | GO_PREEMPT | GO_SLEEP
-        | GO_BLOCK | GO_BLOCK_SEND..=GO_SYS_CALL | GO_SYS_BLOCK | FUTILE_WAKEUP | GO_BLOCK_GC
-        | GC_MARK_ASSIST_START | GC_MARK_ASSIST_DONE => 0,
+        PROC_STOP
+        | GC_DONE
+        | STW_DONE
+        | GC_SWEEP_START
+        | GO_END
+        | GO_STOP
+        | GO_SCHED
+        | GO_PREEMPT
+        | GO_SLEEP
+        | GO_BLOCK
+        | GO_BLOCK_SEND..=GO_SYS_CALL
+        | GO_SYS_BLOCK
+        | FUTILE_WAKEUP
+        | GO_BLOCK_GC
+        | GC_MARK_ASSIST_START
+        | GC_MARK_ASSIST_DONE => 0,
         GO_SEND_PATCHED | GO_RECV_PATCHED if minor < 7 => 3,
-        FREQUENCY | GOMAXPROCS | PROC_START | GC_START | STW_START | GO_WAITING | GO_IN_SYSCALL | HEAP_ALLOC
-        | HEAP_GOAL | TIMER_GOROUTINE | GO_START_LOCAL | GO_UNBLOCK_LOCAL | USER_TASK_END => 1,
+        FREQUENCY | GOMAXPROCS | PROC_START | GC_START | STW_START | GO_WAITING | GO_IN_SYSCALL | HEAP_ALLOC | HEAP_GOAL
+        | TIMER_GOROUTINE | GO_START_LOCAL | GO_UNBLOCK_LOCAL | USER_TASK_END => 1,
         BATCH | GC_SWEEP_DONE | GO_CREATE | GO_START | GO_UNBLOCK | GO_SYS_EXIT_LOCAL | USER_LOG => 2,
         GO_SYS_EXIT | GO_START_LABEL | USER_TASK_CREATE | USER_REGION | CPU_SAMPLE => 3,
         _ => 0,
@@ -130,9 +155,9 @@ fn arg_count(typ: u8, minor: u32) -> usize {
     }
     n += 1 + usize::from(old); // timestamp, and the 1.5 format's sequence number
     match typ {
-        GC_SWEEP_DONE if minor < 9 => n - 2,   // 1.9 added swept and reclaimed
+        GC_SWEEP_DONE if minor < 9 => n - 2,              // 1.9 added swept and reclaimed
         GC_START | GO_START | GO_UNBLOCK if old => n - 1, // 1.7 added the goroutine/GC seq
-        STW_START if minor < 10 => n - 1,      // 1.10 added the STW kind
+        STW_START if minor < 10 => n - 1,                 // 1.10 added the STW kind
         _ => n,
     }
 }

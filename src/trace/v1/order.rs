@@ -136,7 +136,6 @@ impl<'a> Stream<'a> {
             return Ok(true);
         }
     }
-
 }
 
 /// The goroutine of an event, updating `last_g`, the goroutine running on the P (Go's
@@ -196,16 +195,12 @@ fn transition(ev: &Decoded<'_>) -> (Subject, (Seq, Status), (Seq, Status)) {
     match ev.typ {
         GO_CREATE => (Subject::Goroutine(a[0]), (Seq::Exact(0), Dead), (Seq::Exact(1), Runnable)),
         GO_WAITING | GO_IN_SYSCALL => (Subject::Goroutine(ev.g), (Seq::Exact(1), Runnable), (Seq::Exact(2), Waiting)),
-        GO_START | GO_START_LABEL => {
-            (Subject::Goroutine(ev.g), (Seq::Exact(a[1]), Runnable), (Seq::Exact(a[1].wrapping_add(1)), Running))
-        }
+        GO_START | GO_START_LABEL => (Subject::Goroutine(ev.g), (Seq::Exact(a[1]), Runnable), (Seq::Exact(a[1].wrapping_add(1)), Running)),
         GO_START_LOCAL => (Subject::Goroutine(ev.g), (Seq::Any, Runnable), (Seq::Inc, Running)),
-        GO_BLOCK | GO_BLOCK_SEND | GO_BLOCK_RECV | GO_BLOCK_SELECT | GO_BLOCK_SYNC | GO_BLOCK_COND | GO_BLOCK_NET
-        | GO_SLEEP | GO_SYS_BLOCK | GO_BLOCK_GC => (Subject::Goroutine(ev.g), (Seq::Any, Running), (Seq::Keep, Waiting)),
+        GO_BLOCK | GO_BLOCK_SEND | GO_BLOCK_RECV | GO_BLOCK_SELECT | GO_BLOCK_SYNC | GO_BLOCK_COND | GO_BLOCK_NET | GO_SLEEP
+        | GO_SYS_BLOCK | GO_BLOCK_GC => (Subject::Goroutine(ev.g), (Seq::Any, Running), (Seq::Keep, Waiting)),
         GO_SCHED | GO_PREEMPT => (Subject::Goroutine(ev.g), (Seq::Any, Running), (Seq::Keep, Runnable)),
-        GO_UNBLOCK | GO_SYS_EXIT => {
-            (Subject::Goroutine(a[0]), (Seq::Exact(a[1]), Waiting), (Seq::Exact(a[1].wrapping_add(1)), Runnable))
-        }
+        GO_UNBLOCK | GO_SYS_EXIT => (Subject::Goroutine(a[0]), (Seq::Exact(a[1]), Waiting), (Seq::Exact(a[1].wrapping_add(1)), Runnable)),
         GO_UNBLOCK_LOCAL | GO_SYS_EXIT_LOCAL => (Subject::Goroutine(a[0]), (Seq::Any, Waiting), (Seq::Inc, Runnable)),
         GC_START => (Subject::Gc, (Seq::Exact(a[0]), Dead), (Seq::Exact(a[0].wrapping_add(1)), Dead)),
         _ => (Subject::Unordered, (Seq::Any, Dead), (Seq::Any, Dead)),
@@ -306,12 +301,7 @@ impl<'a> Merger<'a> {
                 i += 1;
             }
         }
-        let earliest = self
-            .frontier
-            .iter()
-            .enumerate()
-            .filter_map(|(k, &s)| self.streams[s].head().map(|h| (h.ticks, s, k)))
-            .min();
+        let earliest = self.frontier.iter().enumerate().filter_map(|(k, &s)| self.streams[s].head().map(|h| (h.ticks, s, k))).min();
         match earliest {
             Some((_, s, k)) => {
                 self.frontier.swap_remove(k);
@@ -350,7 +340,10 @@ impl<'a> Merger<'a> {
         }
         let curr = self.state(subject);
         if !ready(curr, init) {
-            return Err(TraceError::inconsistent(ev.off, "the goroutine is not in the state this event requires (corrupt sequence numbers)"));
+            return Err(TraceError::inconsistent(
+                ev.off,
+                "the goroutine is not in the state this event requires (corrupt sequence numbers)",
+            ));
         }
         let seq = match seq {
             Seq::Exact(s) => s,

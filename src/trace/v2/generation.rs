@@ -121,7 +121,10 @@ impl Generation {
             }
             if self.gen == 0 {
                 if prev.is_some_and(|p| h.gen <= p) {
-                    return Err(TraceError::inconsistent(at, format_args!("generation {} follows generation {}", h.gen, prev.unwrap_or(0))));
+                    return Err(TraceError::inconsistent(
+                        at,
+                        format_args!("generation {} follows generation {}", h.gen, prev.unwrap_or(0)),
+                    ));
                 }
                 self.gen = h.gen;
             } else if h.gen != self.gen {
@@ -137,7 +140,10 @@ impl Generation {
             self.add_batch(data, h, minor)?;
         }
         if self.clock.is_none() {
-            return Err(TraceError::malformed(pos, format_args!("a Frequency event in generation {} (starting at byte {start})", self.gen)));
+            return Err(TraceError::malformed(
+                pos,
+                format_args!("a Frequency event in generation {} (starting at byte {start})", self.gen),
+            ));
         }
         self.end = pos;
         self.group_by_m();
