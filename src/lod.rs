@@ -345,7 +345,7 @@ impl<'a> Reducible<'a> for MessageGrid<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{MessageKind, JSON_VERSION};
+    use crate::model::{ChannelTruth, MessageKind, JSON_VERSION};
 
     fn seg(goroutine: GoId, state: State, start_ns: u64, end_ns: u64) -> Segment {
         Segment { goroutine, state, start_ns, end_ns, reason: None, stack: None }
@@ -368,7 +368,13 @@ mod tests {
         };
         Model {
             version: JSON_VERSION,
-            meta: Meta { format: "go 1.26".into(), duration_ns, channel_truth: "inferred", unattributed: 0, hidden_goroutines: 0 },
+            meta: Meta {
+                format: "go 1.26".into(),
+                duration_ns,
+                channel_truth: ChannelTruth::Inferred,
+                unattributed: 0,
+                hidden_goroutines: 0,
+            },
             goroutines: vec![g(1), g(2)],
             segments,
             messages,

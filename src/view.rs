@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::lod::Window;
 use crate::model::{self, Model};
-use crate::serve::{self, Content, ServeOptions};
+use crate::serve::{self, ServeOptions};
 
 #[derive(Debug, Clone, Default)]
 pub struct ViewOptions {
@@ -39,13 +40,8 @@ pub fn view_trace(trace: &Path, binary: Option<&Path>, opts: &ViewOptions) -> an
 }
 
 fn view_bytes(data: Vec<u8>, binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
-    let content = if looks_like_json(&data) {
-        check_model_json(&data)?;
-        Content::Json(data)
-    } else {
-        Content::Model(model_of(&data, binary, opts.all)?)
-    };
-    show(content, opts)
+    let model = if looks_like_json(&data) { Model::from_json(&data)? } else { model_of(&data, binary, opts.all)? };
+    show(model, opts)
 }
 
 /// `gotrace view` with no trace: the bundled example.
@@ -54,35 +50,25 @@ pub fn view_example(opts: &ViewOptions) -> anyhow::Result<()> {
     view_bytes(EXAMPLE_TRACE.to_vec(), None, opts)
 }
 
-fn show(content: Content, opts: &ViewOptions) -> anyhow::Result<()> {
+fn show(model: Model, opts: &ViewOptions) -> anyhow::Result<()> {
     if let Some(path) = &opts.json_out {
         let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-        content.write_model(file).with_context(|| format!("cannot write {}", path.display()))?;
+        model.write_json(file).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &opts.html_out {
-        std::fs::write(path, serve::html::page(&content.overview()?)).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, serve::html::page(&serve::picture_json(&model, Window::whole(&model))?))
+            .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("gotrace: wrote {}", path.display());
     }
     if opts.json_out.is_some() || opts.html_out.is_some() {
         return Ok(());
     }
-    serve::serve(content, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
+    serve::serve(model, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
 }
 
 /// Traces start with "go 1.", models with "{".
 fn looks_like_json(data: &[u8]) -> bool {
     data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-}
-
-/// The viewer needs these arrays; a JSON file without them is not a model.
-fn check_model_json(data: &[u8]) -> anyhow::Result<()> {
-    let value: serde_json::Value = serde_json::from_slice(data).context("not a gotrace model (invalid JSON)")?;
-    for field in ["goroutines", "segments", "messages"] {
-        if !value.get(field).is_some_and(|v| v.is_array()) {
-            anyhow::bail!("not a gotrace model: no `{field}` array");
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -93,8 +79,20 @@ mod tests {
     fn a_model_file_is_recognized_and_checked() {
         assert!(looks_like_json(b" \n{\"goroutines\":[]}"));
         assert!(!looks_like_json(b"go 1.26 trace\0\0\0"));
-        assert!(check_model_json(br#"{"goroutines":[],"segments":[],"messages":[]}"#).is_ok());
-        let err = check_model_json(br#"{"goroutines":[],"segments":[]}"#).unwrap_err();
-        assert_eq!(err.to_string(), "not a gotrace model: no `messages` array");
+        let written = to_json(&model_of(include_bytes!("../tests/traces/pingpong_1_27.trace"), None, false).unwrap());
+        let again = Model::from_json(&written).unwrap();
+        assert_eq!(to_json(&again), written, "a model file reads back as it was written");
+        let err = Model::from_json(br#"{"version":1,"goroutines":[],"segments":[]}"#).unwrap_err();
+        assert!(err.to_string().starts_with("not a gotrace model: missing field"), "{err}");
+        let newer = String::from_utf8(written.clone()).unwrap().replacen("\"version\":1", "\"version\":2", 1);
+        assert!(Model::from_json(newer.as_bytes()).unwrap_err().to_string().starts_with("a version 2 model"));
+        let stray = String::from_utf8(written).unwrap().replacen("\"stack\":0", "\"stack\":99", 1);
+        assert_eq!(Model::from_json(stray.as_bytes()).unwrap_err().to_string(), "not a gotrace model: stack 99 is not in `stacks`");
+    }
+
+    fn to_json(model: &Model) -> Vec<u8> {
+        let mut out = Vec::new();
+        model.write_json(&mut out).unwrap();
+        out
     }
 }

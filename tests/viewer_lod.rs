@@ -84,6 +84,10 @@ fn the_html_export_aggregates_within_the_budget_and_says_so_on_screen() {
     assert!(gotrace().arg("view").arg(trace).arg("-o").arg(&json).status().unwrap().success());
     let model: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(model["messages"].as_array().unwrap().len() as u64, lod["messages"]["total"].as_u64().unwrap());
+    // Viewed again, the model file gets the same level of detail as the trace.
+    let again = dir.path().join("again.html");
+    assert!(gotrace().arg("view").arg(&json).arg("--html").arg(&again).status().unwrap().success());
+    assert_eq!(inline_picture(&std::fs::read_to_string(&again).unwrap())["lod"], *lod);
 
     let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let page = Page::open(&format!("file://{}", html.display()));

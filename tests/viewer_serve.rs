@@ -126,3 +126,15 @@ fn without_a_display_it_says_so_instead_of_opening_a_browser() {
     assert!(lines[0].contains(&format!("http://127.0.0.1:{port}/")), "{lines:?}");
     assert_eq!(lines[1], format!("gotrace: no display found; open http://127.0.0.1:{port}/ in a browser"));
 }
+
+#[test]
+fn a_json_file_that_is_not_a_model_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, br#"{"version":1,"goroutines":[]}"#).unwrap();
+    let out = gotrace().arg("view").arg(&bad).arg("--no-browser").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("bad.json: not a gotrace model: missing field"), "{stderr}");
+}

@@ -91,7 +91,7 @@ export class LevelOfDetail {
     try {
       const response = await fetch(`picture.json?from=${window[0]}&to=${window[1]}`);
       if (!response.ok) {
-        // A model file shown as it is, or a page served by something else: no detail to get.
+        // A page served by something other than gotrace: no detail to get.
         this.available = false;
         return;
       }

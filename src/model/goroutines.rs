@@ -2,12 +2,12 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::stacks::StackRef;
 use crate::trace::{GoId, StackId, Tables};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Goroutine {
     pub id: GoId,
     /// The goroutine that created it; absent for goroutines that existed before the trace.

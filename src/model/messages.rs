@@ -3,13 +3,13 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::segments::{Current, State};
 use super::stacks::StackRef;
 use crate::trace::{Event, Frame, GoId, StrId, Tables};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageKind {
     /// A value handed over a channel.
@@ -22,7 +22,7 @@ pub enum MessageKind {
     Sync,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Message {
     pub from: GoId,
     pub to: GoId,
@@ -37,6 +37,16 @@ pub struct Message {
     /// (an index into `Model::stacks`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stack: Option<StackRef>,
+}
+
+/// Where the messages come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelTruth {
+    /// A patched runtime recorded every channel operation.
+    Exact,
+    /// Reconstructed from how goroutines blocked and were woken.
+    Inferred,
 }
 
 /// One half of an exact hand-off, waiting for its other half.
@@ -161,15 +171,15 @@ impl Matcher {
 
     /// The messages between shown goroutines, ordered by send time; the channel truth; and
     /// how many hand-offs could not be attributed.
-    pub fn finish(self, shown: &dyn Fn(GoId) -> bool) -> (Vec<Message>, &'static str, u64) {
+    pub fn finish(self, shown: &dyn Fn(GoId) -> bool) -> (Vec<Message>, ChannelTruth, u64) {
         let exact = !self.exact.is_empty() || !self.sends.is_empty() || !self.recvs.is_empty();
         let (mut messages, truth, unattributed) = if exact {
             // A patched runtime saw every operation; inferred channel messages would repeat them.
             let mut m = self.exact;
             m.extend(self.inferred.into_iter().filter(|m| m.kind == MessageKind::Sync));
-            (m, "exact", (self.sends.len() + self.recvs.len()) as u64)
+            (m, ChannelTruth::Exact, (self.sends.len() + self.recvs.len()) as u64)
         } else {
-            (self.inferred, "inferred", self.unattributed)
+            (self.inferred, ChannelTruth::Inferred, self.unattributed)
         };
         messages.retain(|m| shown(m.from) && shown(m.to));
         // Stable sort: they come nearly in order (by wake-up time), which it runs through fast.
@@ -215,7 +225,7 @@ mod tests {
         let (msgs, truth, unattributed) = m.finish(&|_| true);
         assert_eq!((msgs[0].from, msgs[0].to, msgs[0].send_ns, msgs[0].kind), (7, 9, 100, MessageKind::Chan));
         assert_eq!(msgs[0].stack, StackRef::of(ev.stack), "sent where the waker stood");
-        assert_eq!((truth, unattributed), ("inferred", 0));
+        assert_eq!((truth, unattributed), (ChannelTruth::Inferred, 0));
     }
 
     #[test]
@@ -276,6 +286,6 @@ mod tests {
         assert_eq!(msgs.len(), 1);
         assert_eq!((msgs[0].from, msgs[0].to, msgs[0].channel, msgs[0].value), (1, 2, Some(5), Some(42)));
         assert_eq!(msgs[0].stack, StackRef::of(StackId(1)), "the sender's stack");
-        assert_eq!((truth, unpaired), ("exact", 1));
+        assert_eq!((truth, unpaired), (ChannelTruth::Exact, 1));
     }
 }

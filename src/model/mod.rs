@@ -10,20 +10,20 @@ mod stacks;
 
 use std::io::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::progress::Step;
 use crate::trace::{Event, EventKind, Reader, StackId, Tables};
 
 pub use goroutines::Goroutine;
-pub use messages::{Message, MessageKind};
+pub use messages::{ChannelTruth, Message, MessageKind};
 pub use segments::{Segment, State};
 pub use stacks::{Frame, Stack, StackRef};
 
 /// The version of the JSON that `-o` writes. Bump on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Model {
     pub version: u32,
     pub meta: Meta,
@@ -31,17 +31,16 @@ pub struct Model {
     pub segments: Vec<Segment>,
     pub messages: Vec<Message>,
     /// The stacks that goroutines, segments and messages refer to by index.
+    #[serde(default)]
     pub stacks: Vec<Stack>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Meta {
     /// The trace format, e.g. "go 1.26".
     pub format: String,
     pub duration_ns: u64,
-    /// "exact" when the trace came from a patched runtime that records every channel
-    /// operation; "inferred" when messages were reconstructed from blocks and unblocks.
-    pub channel_truth: &'static str,
+    pub channel_truth: ChannelTruth,
     /// Unblocks of goroutines blocked in a channel operation that could not be turned into
     /// a message (the other side is not a goroutine, or the direction is unknown).
     pub unattributed: u64,
@@ -156,7 +155,34 @@ fn stack_refs<'a>(
     g.chain(segments.iter_mut().map(|s| &mut s.stack)).chain(messages.iter_mut().map(|m| &mut m.stack))
 }
 
+/// Why a file is not a model that this gotrace can show.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    #[error("not a gotrace model: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("a version {0} model; this gotrace reads version {JSON_VERSION}: write it again with `gotrace view TRACE -o FILE`")]
+    Version(u32),
+    #[error("not a gotrace model: stack {0} is not in `stacks`")]
+    Stack(usize),
+}
+
 impl Model {
+    /// A model that `-o` wrote, read back to be shown again: checked to be of this version
+    /// and to refer only to stacks it has; messages ordered by send time, as built.
+    pub fn from_json(data: &[u8]) -> Result<Model, ModelFileError> {
+        let mut model: Model = serde_json::from_slice(data)?;
+        if model.version != JSON_VERSION {
+            return Err(ModelFileError::Version(model.version));
+        }
+        let count = model.stacks.len();
+        let Model { goroutines, segments, messages, .. } = &mut model;
+        if let Some(r) = stack_refs(goroutines, segments, messages).flatten().find(|r| r.index() >= count) {
+            return Err(ModelFileError::Stack(r.index()));
+        }
+        model.messages.sort_by_key(|m| m.send_ns);
+        Ok(model)
+    }
+
     pub fn write_json(&self, out: impl Write) -> serde_json::Result<()> {
         let mut out = std::io::BufWriter::new(out);
         serde_json::to_writer(&mut out, self)?;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::trace::{StackId, StrId, Tables};
 
@@ -33,7 +33,15 @@ impl Serialize for StackRef {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+/// From a model file: the index into its `stacks`.
+impl<'de> Deserialize<'de> for StackRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let index = u32::deserialize(d)?;
+        index.checked_add(1).and_then(NonZeroU32::new).map(StackRef).ok_or_else(|| serde::de::Error::custom("stack index too large"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Frame {
     pub func: String,
     pub file: String,

@@ -5,21 +5,20 @@
 //! the picture of the whole trace inline, so one request loads everything);
 //! `/picture.json?from=NS&to=NS`, the picture of a window of time, which the page asks for
 //! when the user zooms into an aggregated picture; and `/model.json`, the model exactly as
-//! `-o` writes it, for other tools.
+//! `-o` writes it, for other tools. A model file given to `view` is read back into a model,
+//! so it gets the same level of detail as a trace.
 
 mod assets;
 mod browser;
-mod content;
 pub mod html;
-
-pub use content::Content;
 
 use std::sync::Arc;
 
 use anyhow::Context;
 use tiny_http::{Header, Request, Response, Server};
 
-use crate::lod::Window;
+use crate::lod::{self, Budget, Window};
+use crate::model::Model;
 
 /// The 2016 original's port; the next free one is used when it is taken.
 pub const DEFAULT_PORT: u16 = 2000;
@@ -31,9 +30,14 @@ pub struct ServeOptions {
     pub no_browser: bool,
 }
 
-/// Serves the viewer for `content` until Ctrl-C.
-pub fn serve(content: Content, opts: &ServeOptions) -> anyhow::Result<()> {
-    let page = html::page(&content.overview()?);
+/// The picture of `model` within `window` as JSON: what the page draws.
+pub fn picture_json(model: &Model, window: Window) -> anyhow::Result<Vec<u8>> {
+    serde_json::to_vec(&lod::picture(model, window, Budget::default())).context("cannot encode the picture")
+}
+
+/// Serves the viewer for `model` until Ctrl-C.
+pub fn serve(model: Model, opts: &ServeOptions) -> anyhow::Result<()> {
+    let page = html::page(&picture_json(&model, Window::whole(&model))?);
     let (server, port) = bind(opts.port)?;
     let server = Arc::new(server);
     let url = format!("http://127.0.0.1:{port}/");
@@ -44,7 +48,7 @@ pub fn serve(content: Content, opts: &ServeOptions) -> anyhow::Result<()> {
         browser::open(&url);
     }
     for request in server.incoming_requests() {
-        respond(request, &page, &content);
+        respond(request, &page, &model);
     }
     eprintln!("gotrace: stopped");
     Ok(())
@@ -61,7 +65,7 @@ fn bind(port: Option<u16>) -> anyhow::Result<(Server, u16)> {
         .ok_or_else(|| anyhow::anyhow!("no free port on 127.0.0.1 from {DEFAULT_PORT} to {last}; choose one with --port"))
 }
 
-fn respond(request: Request, page: &[u8], content: &Content) {
+fn respond(request: Request, page: &[u8], model: &Model) {
     let url = request.url().to_string();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let (status, mime, body): (u16, &str, Vec<u8>) = if *request.method() != tiny_http::Method::Get {
@@ -69,10 +73,9 @@ fn respond(request: Request, page: &[u8], content: &Content) {
     } else {
         match path.trim_start_matches('/') {
             "" | "index.html" => (200, "text/html; charset=utf-8", page.to_vec()),
-            "model.json" => json_or_error(model_json(content)),
-            "picture.json" => match window_of(query).map(|w| content.window(w)) {
-                Some(Some(picture)) => json_or_error(picture),
-                Some(None) => (404, "text/plain", b"this model file is shown as it is".to_vec()),
+            "model.json" => json_or_error(model_json(model)),
+            "picture.json" => match window_of(query) {
+                Some(window) => json_or_error(picture_json(model, window)),
                 None => (400, "text/plain", b"picture.json needs from=NS&to=NS with from < to".to_vec()),
             },
             _ => (404, "text/plain", b"not found".to_vec()),
@@ -89,9 +92,9 @@ fn respond(request: Request, page: &[u8], content: &Content) {
     let _ = request.respond(response);
 }
 
-fn model_json(content: &Content) -> anyhow::Result<Vec<u8>> {
+fn model_json(model: &Model) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
-    content.write_model(&mut out)?;
+    model.write_json(&mut out).context("cannot encode the model")?;
     Ok(out)
 }
 
