@@ -137,4 +137,5 @@ fn a_json_file_that_is_not_a_model_is_a_one_line_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("bad.json: not a gotrace model: missing field"), "{stderr}");
+    assert_eq!(stderr.matches("missing field").count(), 1, "said once: {stderr}");
 }

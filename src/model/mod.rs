@@ -158,8 +158,9 @@ fn stack_refs<'a>(
 /// Why a file is not a model that this gotrace can show.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelFileError {
+    // Not a `source`: serde's message is the whole story, and a source would repeat it.
     #[error("not a gotrace model: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     #[error("a version {0} model; this gotrace reads version {JSON_VERSION}: write it again with `gotrace view TRACE -o FILE`")]
     Version(u32),
     #[error("not a gotrace model: stack {0} is not in `stacks`")]
@@ -170,7 +171,7 @@ impl Model {
     /// A model that `-o` wrote, read back to be shown again: checked to be of this version
     /// and to refer only to stacks it has; messages ordered by send time, as built.
     pub fn from_json(data: &[u8]) -> Result<Model, ModelFileError> {
-        let mut model: Model = serde_json::from_slice(data)?;
+        let mut model: Model = serde_json::from_slice(data).map_err(ModelFileError::Json)?;
         if model.version != JSON_VERSION {
             return Err(ModelFileError::Version(model.version));
         }

@@ -63,6 +63,6 @@ gs.forEach((g, i) => {
 
 process.stdout.write(JSON.stringify({
   version: 1,
-  meta: { format: 'synthetic (benchmark only)', duration_ns: DURATION, channel_truth: 'synthetic', unattributed: 0, hidden_goroutines: 0 },
+  meta: { format: 'synthetic (benchmark only)', duration_ns: DURATION, channel_truth: 'inferred', unattributed: 0, hidden_goroutines: 0 },
   goroutines: gs, segments, messages: msgs,
 }));
