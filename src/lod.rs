@@ -114,11 +114,12 @@ fn is_one(n: &u32) -> bool {
 
 /// The picture of `model` within `window`, at most `budget` items of each kind.
 pub fn picture(model: &Model, window: Window, budget: Budget) -> Picture<'_> {
-    let segs_total = model.segments.iter().filter(|s| overlaps(s, window)).count();
+    let segment_grid = SegmentGrid::new(model);
+    let segs_total = segment_grid.count(window, None);
     let msgs_total = in_window_messages(&model.messages, window).len();
     // Two independent reductions, one per core.
     let ((segments, seg_cells), (messages, msg_cells)) = std::thread::scope(|scope| {
-        let segments = scope.spawn(|| reduce(model, window, budget.segments, SegmentGrid::new(model), segs_total));
+        let segments = scope.spawn(|| reduce(model, window, budget.segments, segment_grid, segs_total));
         let messages = reduce(model, window, budget.messages, MessageGrid::new(&model.messages), msgs_total);
         (segments.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), messages)
     });
@@ -186,7 +187,11 @@ fn in_window_messages(messages: &[Message], w: Window) -> &[Message] {
 }
 
 /// Segments with the index of their goroutine, so that a grid pass merges per goroutine with
-/// an array instead of a map (the model keeps segments in the order they ended).
+/// an array instead of a map (the model keeps segments in the order they ended). Segments of
+/// a goroutine the model does not list (a hand-edited model file) are left out.
+/// The slot of a goroutine that the model does not list.
+const UNKNOWN: u32 = u32::MAX;
+
 struct SegmentGrid<'a> {
     segments: &'a [Segment],
     slot_of: Vec<u32>,
@@ -196,7 +201,7 @@ struct SegmentGrid<'a> {
 impl<'a> SegmentGrid<'a> {
     fn new(model: &'a Model) -> Self {
         let ids: Vec<GoId> = model.goroutines.iter().map(|g| g.id).collect();
-        let slot_of = model.segments.iter().map(|s| ids.binary_search(&s.goroutine).unwrap_or(0) as u32).collect();
+        let slot_of = model.segments.iter().map(|s| ids.binary_search(&s.goroutine).map_or(UNKNOWN, |k| k as u32)).collect();
         SegmentGrid { segments: &model.segments, slot_of, goroutines: ids.len() }
     }
 
@@ -205,16 +210,16 @@ impl<'a> SegmentGrid<'a> {
     /// segments of its goroutine within one cell (`Some(true)`), or joins the open run
     /// (`Some(false)`). A run ends where its goroutine's next segment does not join it.
     fn walk(&self, window: Window, cells: Option<Cells>, mut place: impl FnMut(usize, Option<bool>)) {
-        let Some(cells) = cells else {
-            self.segments.iter().enumerate().filter(|(_, s)| overlaps(s, window)).for_each(|(i, _)| place(i, None));
-            return;
-        };
         let mut open_cell = vec![u64::MAX; self.goroutines];
         for (i, (s, &slot)) in self.segments.iter().zip(&self.slot_of).enumerate() {
             if !overlaps(s, window) {
                 continue;
             }
             let Some(open) = open_cell.get_mut(slot as usize) else { continue };
+            let Some(cells) = cells else {
+                place(i, None);
+                continue;
+            };
             if s.end_ns - s.start_ns >= cells.len_ns() {
                 *open = u64::MAX;
                 place(i, None);
@@ -242,16 +247,20 @@ impl<'a> Reducible<'a> for SegmentGrid<'a> {
         let mut runs: Vec<(usize, [u64; State::COUNT])> = vec![(0, [0; State::COUNT]); self.goroutines];
         self.walk(window, cells, |i, run| {
             let s = &self.segments[i];
+            let Some(run) = run else {
+                out.push(Counted { item: Cow::Borrowed(s), n: 1, last_ns: None });
+                return;
+            };
+            // walk() places only segments of known goroutines.
             let (at, time_in) = &mut runs[self.slot_of[i] as usize];
             match run {
-                None => out.push(Counted { item: Cow::Borrowed(s), n: 1, last_ns: None }),
-                Some(true) => {
+                true => {
                     *at = out.len();
                     *time_in = [0; State::COUNT];
                     time_in[s.state as usize] = s.end_ns - s.start_ns;
                     out.push(Counted { item: Cow::Borrowed(s), n: 1, last_ns: None });
                 }
-                Some(false) => {
+                false => {
                     time_in[s.state as usize] += s.end_ns - s.start_ns;
                     let merged = &mut out[*at];
                     let state = State::ALL.into_iter().max_by_key(|st| time_in[*st as usize]).unwrap_or(s.state);
@@ -406,6 +415,19 @@ mod tests {
         assert!(p.segments[..p.segments.len() - 1].iter().all(|s| s.item.state == State::Running && s.n > 1));
         assert_eq!(p.lod.segments.total, 101);
         assert!(p.lod.segments.cell_ns.is_some());
+    }
+
+    #[test]
+    fn segments_of_a_goroutine_the_model_does_not_list_are_left_out() {
+        let segs: Vec<Segment> =
+            (0..100).flat_map(|i| [seg(1, State::Running, i * 10, i * 10 + 10), seg(7, State::Running, i * 10, i * 10 + 10)]).collect();
+        let m = model(segs, vec![], 1000);
+        for budget in [1000, 10] {
+            let p = picture(&m, Window::whole(&m), Budget { segments: budget, messages: 10 });
+            assert!(p.segments.iter().all(|s| s.item.goroutine == 1), "budget {budget}");
+            assert_eq!(p.lod.segments.total, 100, "budget {budget}");
+            assert_eq!(p.segments.iter().map(|s| s.n as usize).sum::<usize>(), 100, "budget {budget}");
+        }
     }
 
     #[test]
