@@ -2,8 +2,11 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+
+use crate::lod::TimeRange;
 
 #[derive(Parser, Debug)]
 #[command(name = "gotrace", version, about = "See the concurrency of a Go program: goroutines and channel messages in 3D")]
@@ -43,7 +46,7 @@ pub enum Command {
         #[command(flatten)]
         go: GoArgs,
         /// Stop the program after DURATION (e.g. 5s, 1m) and show what was traced.
-        #[arg(long, value_name = "DURATION", value_parser = crate::runner::parse_duration)]
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         timeout: Option<std::time::Duration>,
         /// Also keep the raw trace in FILE.
         #[arg(long, value_name = "FILE")]
@@ -94,6 +97,10 @@ pub struct ShowArgs {
     /// Also show runtime and tracer goroutines.
     #[arg(long)]
     pub all: bool,
+    /// Show only this part of the trace, e.g. 1.2s..1.5s, 500ms.., ..2s (times from its start);
+    /// the page then has room for every item of it. `-o` still writes the whole model.
+    #[arg(long, value_name = "FROM..TO", value_parser = parse_time_range)]
+    pub window: Option<TimeRange>,
 }
 
 impl ShowArgs {
@@ -104,8 +111,36 @@ impl ShowArgs {
             no_browser: self.no_browser,
             port: self.port,
             all: self.all,
+            window: self.window,
         }
     }
+}
+
+/// Parses `--timeout` values: "500ms", "5s", "2m", "1h", or bare seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("not a duration: {text:?} (try 5s, 500ms, 2m)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "" | "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("unknown unit {unit:?} in {text:?} (use ms, s, m or h)")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("not a usable duration: {text:?}"))
+}
+
+/// Parses `--window` values: "FROM..TO", "FROM.." or "..TO", each end a duration.
+fn parse_time_range(text: &str) -> Result<TimeRange, String> {
+    let (from, to) = text.split_once("..").ok_or_else(|| format!("not a window: {text:?} (try 1.2s..1.5s, 500ms.. or ..2s)"))?;
+    let ns = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+    let from_ns = if from.is_empty() { 0 } else { ns(parse_duration(from)?) };
+    let to_ns = if to.is_empty() { None } else { Some(ns(parse_duration(to)?)) };
+    if to_ns.is_some_and(|to| to <= from_ns) {
+        return Err(format!("the window {text:?} is empty: it must end after it starts"));
+    }
+    Ok(TimeRange { from_ns, to_ns })
 }
 
 const SUBCOMMANDS: &[&str] = &["inspect", "view", "run", "build", "setup-runtime", "help"];
@@ -185,6 +220,25 @@ pub fn one_line(e: &anyhow::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("s").is_err());
+    }
+
+    #[test]
+    fn time_ranges() {
+        assert_eq!(parse_time_range("1.2s..1.5s"), Ok(TimeRange { from_ns: 1_200_000_000, to_ns: Some(1_500_000_000) }));
+        assert_eq!(parse_time_range("500ms.."), Ok(TimeRange { from_ns: 500_000_000, to_ns: None }));
+        assert_eq!(parse_time_range("..2s"), Ok(TimeRange { from_ns: 0, to_ns: Some(2_000_000_000) }));
+        assert!(parse_time_range("2s..1s").unwrap_err().contains("is empty"));
+        assert!(parse_time_range("2s").unwrap_err().starts_with("not a window"));
+    }
 
     fn args(a: &[&str]) -> Vec<OsString> {
         a.iter().map(OsString::from).collect()

@@ -47,6 +47,30 @@ impl Window {
     }
 }
 
+/// A part of the trace that the user asked for (`--window`): the end is the trace's own when
+/// not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    pub from_ns: u64,
+    pub to_ns: Option<u64>,
+}
+
+impl TimeRange {
+    /// The window of `model` that this range names; an error when it starts after the trace.
+    pub fn window(self, model: &Model) -> Result<Window, String> {
+        let whole = Window::whole(model);
+        if self.from_ns >= whole.end_ns {
+            let s = |ns: u64| ns as f64 / 1e9;
+            return Err(format!(
+                "the window starts at {:.3} s, after the trace ends ({:.3} s)",
+                s(self.from_ns),
+                s(model.meta.duration_ns)
+            ));
+        }
+        Ok(Window { start_ns: self.from_ns, end_ns: self.to_ns.map_or(whole.end_ns, |to| to.min(whole.end_ns)) })
+    }
+}
+
 /// A time grid of cells 2^shift ns long from the start of a window: a power of two, so that
 /// finding the cell of an item is a shift, not a division, in the passes over millions.
 #[derive(Debug, Clone, Copy)]

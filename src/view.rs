@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::lod::Window;
+use crate::lod::{TimeRange, Window};
 use crate::model::{self, Model};
 use crate::serve::{self, ServeOptions};
 
@@ -21,6 +21,8 @@ pub struct ViewOptions {
     pub port: Option<u16>,
     /// Keep runtime and tracer goroutines.
     pub all: bool,
+    /// Show only this part of the trace.
+    pub window: Option<TimeRange>,
 }
 
 /// The example that `gotrace view` shows without arguments: a real Go 1.27 trace of a
@@ -51,19 +53,23 @@ pub fn view_example(opts: &ViewOptions) -> anyhow::Result<()> {
 }
 
 fn show(model: Model, opts: &ViewOptions) -> anyhow::Result<()> {
+    let window = match opts.window {
+        Some(range) => range.window(&model).map_err(anyhow::Error::msg)?,
+        None => Window::whole(&model),
+    };
     if let Some(path) = &opts.json_out {
         let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
         model.write_json(file).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &opts.html_out {
-        std::fs::write(path, serve::html::page(&serve::picture_json(&model, Window::whole(&model))?))
+        std::fs::write(path, serve::html::page(&serve::picture_json(&model, window)?))
             .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("gotrace: wrote {}", path.display());
     }
     if opts.json_out.is_some() || opts.html_out.is_some() {
         return Ok(());
     }
-    serve::serve(model, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
+    serve::serve(model, window, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
 }
 
 /// Traces start with "go 1.", models with "{".

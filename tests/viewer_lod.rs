@@ -102,6 +102,50 @@ fn the_html_export_aggregates_within_the_budget_and_says_so_on_screen() {
 }
 
 #[test]
+fn dash_dash_window_writes_a_page_of_one_part_of_the_trace_in_full_detail() {
+    let Some(trace) = stress_trace() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("model.json");
+    assert!(gotrace().arg("view").arg(trace).arg("-o").arg(&json).status().unwrap().success());
+    let model: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let duration = model["meta"]["duration_ns"].as_u64().unwrap();
+    // A twentieth of the trace from its middle, in whole microseconds.
+    let (from_us, to_us) = (duration / 2000, duration / 2000 + duration / 20_000);
+    let html = dir.path().join("window.html");
+    let out = gotrace()
+        .arg("view")
+        .arg(trace)
+        .args(["--window", &format!("{}ms..{}ms", from_us as f64 / 1e3, to_us as f64 / 1e3), "--html"])
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let picture = inline_picture(&std::fs::read_to_string(&html).unwrap());
+    let lod = &picture["lod"];
+    let (start, end) = (lod["window"]["start_ns"].as_u64().unwrap(), lod["window"]["end_ns"].as_u64().unwrap());
+    assert!(start.abs_diff(from_us * 1000) <= 1 && end.abs_diff(to_us * 1000) <= 1, "{lod}");
+    let in_window = model["messages"].as_array().unwrap().iter().filter(|m| (start..end).contains(&m["send_ns"].as_u64().unwrap())).count();
+    assert!(in_window > 100, "the window should hold messages: {in_window}");
+    assert_eq!(lod["messages"], serde_json::json!({ "total": in_window, "shown": in_window }), "every message of the window, one by one");
+    assert_eq!(picture["messages"].as_array().unwrap().len(), in_window);
+
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let page = Page::open(&format!("file://{}", html.display()));
+    page.eval("gotrace.seek(1), gotrace.freeze()");
+    let said = page.eval("document.getElementById('window')?.textContent ?? ''");
+    assert!(said.as_str().unwrap().contains("(--window)"), "{said}");
+    assert_eq!(page.eval("gotrace.drawn.arrows").as_u64(), Some(in_window as u64));
+    assert!(page.eval("gotrace.litPixels()")["lit"].as_u64() > Some(2000), "the window fills the view");
+    page.screenshot("viewer_lod_window");
+    assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
+
+    let late = gotrace().arg("view").arg(trace).args(["--window", "1h..", "--html"]).arg(&html).output().unwrap();
+    assert_eq!(late.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&late.stderr);
+    assert!(stderr.contains("the window starts at 3600.000 s, after the trace ends") && stderr.lines().count() == 1, "{stderr}");
+}
+
+#[test]
 fn zooming_into_a_window_of_the_served_viewer_shows_it_in_detail() {
     let Some(trace) = stress_trace() else { return };
     let server = Server::start(trace, &[]);

@@ -74,7 +74,7 @@ async function start() {
     canvas.height = Math.max(1, Math.round(canvas.clientHeight * dpr));
   };
   const aspect = () => canvas.clientWidth / Math.max(1, canvas.clientHeight);
-  const fit = () => camera.fit(...boundingSphere(lay), aspect());
+  const fit = () => camera.fit(...boundingSphere(lay, span(overview, lay)), aspect());
   size();
   fit();
   window.addEventListener('resize', size);
@@ -196,12 +196,19 @@ function projectPoint(m, x, y, z, canvas) {
   return [(px * 0.5 + 0.5) * canvas.clientWidth, (0.5 - py * 0.5) * canvas.clientHeight];
 }
 
-// The whole drawing: every goroutine from the top (t = 0) to the bottom (t = end).
-function boundingSphere(lay) {
+// The part of the trace the page was given (`--window`), as fractions of the trace: [0, 1]
+// unless a window was asked for.
+function span(picture, lay) {
+  const w = picture.lod?.window;
+  return w ? [Math.max(0, w.start_ns / lay.duration), Math.min(1, w.end_ns / lay.duration)] : [0, 1];
+}
+
+// The whole drawing: every goroutine from the top to the bottom of the part shown.
+function boundingSphere(lay, [from, to]) {
   let r = 0;
   for (let i = 0; i < lay.x.length; i++) r = Math.max(r, Math.hypot(lay.x[i], lay.z[i]));
-  const center = [0, -HEIGHT / 2, 0];
-  return [center, Math.hypot(r, HEIGHT / 2)];
+  const center = [0, (-(from + to) / 2) * HEIGHT, 0];
+  return [center, Math.hypot(r, ((to - from) / 2) * HEIGHT)];
 }
 
 // Drag rotates, shift/right drag pans, wheel and pinch zoom.

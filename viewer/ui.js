@@ -37,6 +37,13 @@ export function showInfo(model, scene, detail) {
   if (meta.channel_truth) notes.push(`messages ${meta.channel_truth}`);
   if (meta.hidden_goroutines) notes.push(`${meta.hidden_goroutines} runtime goroutines hidden (--all shows them)`);
   if (notes.length) el.append(document.createElement('br'), notes.join(' · '));
+  const w = model.lod?.window;
+  if (w && (w.start_ns > 0 || w.end_ns <= scene.lay.duration)) {
+    const part = document.createElement('div');
+    part.id = 'window';
+    part.textContent = `showing ${formatNs(w.start_ns)} – ${formatNs(Math.min(w.end_ns, scene.lay.duration))} of the trace (--window)`;
+    el.append(part);
+  }
   if (detail.aggregated) el.append(lodNotice(model.lod, detail));
   if (meta.unattributed) {
     const w = document.createElement('div');

@@ -35,9 +35,9 @@ pub fn picture_json(model: &Model, window: Window) -> anyhow::Result<Vec<u8>> {
     serde_json::to_vec(&lod::picture(model, window, Budget::default())).context("cannot encode the picture")
 }
 
-/// Serves the viewer for `model` until Ctrl-C.
-pub fn serve(model: Model, opts: &ServeOptions) -> anyhow::Result<()> {
-    let page = html::page(&picture_json(&model, Window::whole(&model))?);
+/// Serves the viewer for `model`, its page showing `window`, until Ctrl-C.
+pub fn serve(model: Model, window: Window, opts: &ServeOptions) -> anyhow::Result<()> {
+    let page = html::page(&picture_json(&model, window)?);
     let (server, port) = bind(opts.port)?;
     let server = Arc::new(server);
     let url = format!("http://127.0.0.1:{port}/");
