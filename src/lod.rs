@@ -136,31 +136,55 @@ fn is_one(n: &u32) -> bool {
     *n == 1
 }
 
-/// The picture of `model` within `window`, at most `budget` items of each kind.
-pub fn picture(model: &Model, window: Window, budget: Budget) -> Picture<'_> {
-    let segment_grid = SegmentGrid::new(model);
-    let segs_total = segment_grid.count(window, None);
-    let msgs_total = in_window_messages(&model.messages, window).len();
-    // Two independent reductions, one per core.
-    let ((segments, seg_cells), (messages, msg_cells)) = std::thread::scope(|scope| {
-        let segments = scope.spawn(|| reduce(model, window, budget.segments, segment_grid, segs_total));
-        let messages = reduce(model, window, budget.messages, MessageGrid::new(&model.messages), msgs_total);
-        (segments.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), messages)
-    });
-    let reduction = |total, shown: usize, cells: Option<Cells>| Reduction { total, shown, cell_ns: cells.map(Cells::len_ns) };
-    Picture {
-        version: crate::model::JSON_VERSION,
-        meta: &model.meta,
-        lod: Lod {
-            window,
-            segments: reduction(segs_total, segments.len(), seg_cells),
-            messages: reduction(msgs_total, messages.len(), msg_cells),
-        },
-        goroutines: &model.goroutines,
-        segments,
-        messages,
-        stacks: &model.stacks,
+/// A model ready to be cut into pictures: the per-item indexes that every grid pass needs are
+/// built once, so that the served viewer cuts each window it is asked for without redoing them.
+pub struct Pictures<'a> {
+    model: &'a Model,
+    segments: SegmentGrid<'a>,
+    messages: MessageGrid<'a>,
+}
+
+impl<'a> Pictures<'a> {
+    pub fn new(model: &'a Model) -> Self {
+        let (segments, messages) = std::thread::scope(|scope| {
+            let segments = scope.spawn(|| SegmentGrid::new(model));
+            let messages = MessageGrid::new(&model.messages);
+            (join(segments), messages)
+        });
+        Pictures { model, segments, messages }
     }
+
+    /// The picture within `window`, at most `budget` items of each kind.
+    pub fn picture(&self, window: Window, budget: Budget) -> Picture<'a> {
+        let model = self.model;
+        let segs_total = self.segments.count(window, None);
+        let msgs_total = in_window_messages(&model.messages, window).len();
+        // Two independent reductions, one per core.
+        let ((segments, seg_cells), (messages, msg_cells)) = std::thread::scope(|scope| {
+            let segments = scope.spawn(|| reduce(model, window, budget.segments, &self.segments, segs_total));
+            let messages = reduce(model, window, budget.messages, &self.messages, msgs_total);
+            (join(segments), messages)
+        });
+        let reduction = |total, shown: usize, cells: Option<Cells>| Reduction { total, shown, cell_ns: cells.map(Cells::len_ns) };
+        Picture {
+            version: crate::model::JSON_VERSION,
+            meta: &model.meta,
+            lod: Lod {
+                window,
+                segments: reduction(segs_total, segments.len(), seg_cells),
+                messages: reduction(msgs_total, messages.len(), msg_cells),
+            },
+            goroutines: &model.goroutines,
+            segments,
+            messages,
+            stacks: &model.stacks,
+        }
+    }
+}
+
+/// A scoped thread's result, its panic passed on.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// One kind of item that can be laid on a grid: `cells` None means every item as it is.
@@ -176,7 +200,7 @@ fn reduce<'a, R: Reducible<'a>>(
     model: &Model,
     window: Window,
     budget: usize,
-    items: R,
+    items: &R,
     total: usize,
 ) -> (Vec<Counted<'a, R::Item>>, Option<Cells>) {
     if total <= budget {
@@ -379,6 +403,10 @@ impl<'a> Reducible<'a> for MessageGrid<'a> {
 mod tests {
     use super::*;
     use crate::model::{ChannelTruth, MessageKind, JSON_VERSION};
+
+    fn picture(model: &Model, window: Window, budget: Budget) -> Picture<'_> {
+        Pictures::new(model).picture(window, budget)
+    }
 
     fn seg(goroutine: GoId, state: State, start_ns: u64, end_ns: u64) -> Segment {
         Segment { goroutine, state, start_ns, end_ns, reason: None, stack: None }

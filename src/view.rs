@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::lod::{TimeRange, Window};
+use crate::lod::{Pictures, TimeRange, Window};
 use crate::model::{self, Model};
 use crate::serve::{self, ServeOptions};
 
@@ -62,7 +62,7 @@ fn show(model: Model, opts: &ViewOptions) -> anyhow::Result<()> {
         model.write_json(file).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &opts.html_out {
-        std::fs::write(path, serve::html::page(&serve::picture_json(&model, window)?))
+        std::fs::write(path, serve::html::page(&serve::picture_json(&Pictures::new(&model), window)?))
             .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("gotrace: wrote {}", path.display());
     }

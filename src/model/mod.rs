@@ -169,7 +169,8 @@ pub enum ModelFileError {
 
 impl Model {
     /// A model that `-o` wrote, read back to be shown again: checked to be of this version
-    /// and to refer only to stacks it has; messages ordered by send time, as built.
+    /// and to refer only to stacks it has; goroutines ordered by id and messages by send
+    /// time, as built (the level of detail relies on both).
     pub fn from_json(data: &[u8]) -> Result<Model, ModelFileError> {
         let mut model: Model = serde_json::from_slice(data).map_err(ModelFileError::Json)?;
         if model.version != JSON_VERSION {
@@ -180,6 +181,7 @@ impl Model {
         if let Some(r) = stack_refs(goroutines, segments, messages).flatten().find(|r| r.index() >= count) {
             return Err(ModelFileError::Stack(r.index()));
         }
+        model.goroutines.sort_by_key(|g| g.id);
         model.messages.sort_by_key(|m| m.send_ns);
         Ok(model)
     }

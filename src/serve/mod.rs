@@ -17,7 +17,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tiny_http::{Header, Request, Response, Server};
 
-use crate::lod::{self, Budget, Window};
+use crate::lod::{Budget, Pictures, Window};
 use crate::model::Model;
 
 /// The 2016 original's port; the next free one is used when it is taken.
@@ -30,14 +30,15 @@ pub struct ServeOptions {
     pub no_browser: bool,
 }
 
-/// The picture of `model` within `window` as JSON: what the page draws.
-pub fn picture_json(model: &Model, window: Window) -> anyhow::Result<Vec<u8>> {
-    serde_json::to_vec(&lod::picture(model, window, Budget::default())).context("cannot encode the picture")
+/// The picture within `window` as JSON: what the page draws.
+pub fn picture_json(pictures: &Pictures<'_>, window: Window) -> anyhow::Result<Vec<u8>> {
+    serde_json::to_vec(&pictures.picture(window, Budget::default())).context("cannot encode the picture")
 }
 
 /// Serves the viewer for `model`, its page showing `window`, until Ctrl-C.
 pub fn serve(model: Model, window: Window, opts: &ServeOptions) -> anyhow::Result<()> {
-    let page = html::page(&picture_json(&model, window)?);
+    let pictures = Pictures::new(&model);
+    let page = html::page(&picture_json(&pictures, window)?);
     let (server, port) = bind(opts.port)?;
     let server = Arc::new(server);
     let url = format!("http://127.0.0.1:{port}/");
@@ -48,7 +49,7 @@ pub fn serve(model: Model, window: Window, opts: &ServeOptions) -> anyhow::Resul
         browser::open(&url);
     }
     for request in server.incoming_requests() {
-        respond(request, &page, &model);
+        respond(request, &page, &model, &pictures);
     }
     eprintln!("gotrace: stopped");
     Ok(())
@@ -65,7 +66,7 @@ fn bind(port: Option<u16>) -> anyhow::Result<(Server, u16)> {
         .ok_or_else(|| anyhow::anyhow!("no free port on 127.0.0.1 from {DEFAULT_PORT} to {last}; choose one with --port"))
 }
 
-fn respond(request: Request, page: &[u8], model: &Model) {
+fn respond(request: Request, page: &[u8], model: &Model, pictures: &Pictures<'_>) {
     let url = request.url().to_string();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let (status, mime, body): (u16, &str, Vec<u8>) = if *request.method() != tiny_http::Method::Get {
@@ -75,7 +76,7 @@ fn respond(request: Request, page: &[u8], model: &Model) {
             "" | "index.html" => (200, "text/html; charset=utf-8", page.to_vec()),
             "model.json" => json_or_error(model_json(model)),
             "picture.json" => match window_of(query) {
-                Some(window) => json_or_error(picture_json(model, window)),
+                Some(window) => json_or_error(picture_json(pictures, window)),
                 None => (400, "text/plain", b"picture.json needs from=NS&to=NS with from < to".to_vec()),
             },
             _ => (404, "text/plain", b"not found".to_vec()),
