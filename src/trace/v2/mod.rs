@@ -34,6 +34,11 @@ impl<'a> Reader<'a> {
         &self.0.warnings
     }
 
+    /// Events of experiments (e.g. AllocFree) stepped over so far.
+    pub fn experimental_skipped(&self) -> u64 {
+        self.0.experimental + self.0.cursors.iter().map(|c| c.experimental).sum::<u64>()
+    }
+
     /// Inlined, with [`State::next_event`], into the caller's loop: handing out an event is
     /// then a copy out of `pending`, not a call per event.
     #[inline]
@@ -67,6 +72,8 @@ struct State<'a> {
     origin_ns: Option<u64>,
     last_ts: u64,
     warnings: Vec<String>,
+    /// Experimental events stepped over in the generations before the current one.
+    experimental: u64,
 }
 
 impl<'a> State<'a> {
@@ -88,6 +95,7 @@ impl<'a> State<'a> {
             origin_ns: None,
             last_ts: 0,
             warnings: Vec::new(),
+            experimental: 0,
         })
     }
 
@@ -140,6 +148,7 @@ impl<'a> State<'a> {
         }
         self.started = true;
         self.gen_tables.load(self.data, &self.gen.string_batches, &self.gen.stack_batches, tables)?;
+        self.experimental += self.cursors.iter().map(|c| c.experimental).sum::<u64>();
         self.cursors.clear();
         for mb in &self.gen.ms {
             let mut c = MCursor::new(mb.m, self.order.m_slot(mb.m), mb.first, mb.end);
