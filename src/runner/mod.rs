@@ -82,7 +82,7 @@ fn show(opts: &RunOptions, trace: &Path, binary: &Path, program_code: i32) -> an
         Ok(()) => Ok(program_code),
         // The program's failure matters more than a trace it cut short.
         Err(e) if program_code != 0 => {
-            eprintln!("gotrace: {}", crate::cli::one_line(&e));
+            eprintln!("gotrace: {e:#}");
             Ok(program_code)
         }
         Err(e) if opts.trace_out.is_none() => Err(e.context("cannot show the trace (keep it with --trace-out FILE)")),
