@@ -257,7 +257,7 @@ mod tests {
     /// goroutines, hence `all`).
     #[test]
     fn bare_pc_stacks_are_left_out() {
-        let m = model_with("../shared/traces/go-testdata/http_1_5_good", Options { all: true });
+        let m = model_with("tests/go-testdata/http_1_5_good", Options { all: true });
         assert!(m.stacks.is_empty());
         assert!(m.segments.iter().all(|s| s.stack.is_none()) && m.messages.iter().all(|x| x.stack.is_none()));
         assert!(!m.segments.is_empty());
