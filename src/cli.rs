@@ -95,8 +95,65 @@ pub enum Command {
         #[command(flatten)]
         go: GoArgs,
     },
-    /// Make a Go runtime whose tracer records every channel operation.
-    SetupRuntime,
+    /// Make a Go runtime whose tracer records every channel operation (channel, value).
+    SetupRuntime(SetupArgs),
+}
+
+/// `gotrace setup-runtime`'s flags.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct SetupArgs {
+    /// The Go to patch a copy of (a `go` command; default as for `run`), or `1.6.3` for the
+    /// 2016 original's runtime, downloaded and bootstrap-built.
+    #[arg(long = "go", value_name = "PATH|VERSION")]
+    pub go: Option<String>,
+    /// List the runtimes gotrace has set up.
+    #[arg(long, conflicts_with = "remove")]
+    pub list: bool,
+    /// Remove the runtime that --go selects.
+    #[arg(long)]
+    pub remove: bool,
+    /// Build the gotrace container image (Docker Engine API) instead of a local runtime.
+    #[arg(long)]
+    pub docker: bool,
+    /// With --docker: the image's tag.
+    #[arg(long, value_name = "NAME", requires = "docker")]
+    pub image: Option<String>,
+    /// With --docker: the image to build FROM.
+    #[arg(long, value_name = "IMAGE", requires = "docker")]
+    pub base: Option<String>,
+    /// With --docker: remove stale gotrace containers.
+    #[arg(long, requires = "docker")]
+    pub prune: bool,
+    /// Go 1.6.3: bootstrap with this installed Go instead of downloading Go 1.4.3.
+    #[arg(long, value_name = "PATH", conflicts_with = "bootstrap_archive")]
+    pub bootstrap: Option<PathBuf>,
+    /// Go 1.6.3: the bootstrap Go archive, already on disk.
+    #[arg(long, value_name = "FILE")]
+    pub bootstrap_archive: Option<PathBuf>,
+    /// Go 1.6.3: the source archive (go1.6.3.src.tar.gz), already on disk.
+    #[arg(long, value_name = "FILE")]
+    pub source: Option<PathBuf>,
+    /// Go 1.6.3: download from this base URL, laid out like Go's download site.
+    #[arg(long, value_name = "URL")]
+    pub mirror: Option<String>,
+}
+
+impl SetupArgs {
+    pub fn options(&self) -> crate::setup::SetupOptions {
+        crate::setup::SetupOptions {
+            go: self.go.clone(),
+            list: self.list,
+            remove: self.remove,
+            docker: self.docker,
+            image: self.image.clone(),
+            base: self.base.clone(),
+            prune: self.prune,
+            bootstrap: self.bootstrap.clone(),
+            bootstrap_archive: self.bootstrap_archive.clone(),
+            source: self.source.clone(),
+            mirror: self.mirror.clone(),
+        }
+    }
 }
 
 /// Which Go builds the program.
@@ -105,6 +162,10 @@ pub struct GoArgs {
     /// The go command to use (default: $GOTRACE_GO, then `go` on PATH).
     #[arg(long = "go", value_name = "PATH")]
     pub go: Option<PathBuf>,
+    /// Which runtime: `patched` (a copy set up by `gotrace setup-runtime`; the default when one
+    /// exists for this Go), `stock` (the Go as it is), or `go1.6.3` (the original's runtime).
+    #[arg(long, value_name = "RUNTIME")]
+    pub runtime: Option<String>,
 }
 
 /// What leaks are and where they are reported: shared by `run` and `test`.
@@ -253,43 +314,16 @@ pub fn main() -> i32 {
         }),
         Command::Check { trace, binary, json, check } => crate::check::run(&trace, binary.as_deref(), json, &check.options()),
         Command::Build { target, output, go } => crate::runner::build(go.go.as_deref(), &target, output.as_deref()).map(|()| 0),
-        other => Err(anyhow::anyhow!("`gotrace {}` is not available in this build yet", name_of(&other))),
+        Command::SetupRuntime(setup) => crate::setup::run(&setup.options()).map(|()| 0),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("gotrace: {}", one_line(&e));
+            // `{:#}`: the error and its causes on one line, so that CI logs show the whole story.
+            eprintln!("gotrace: {e:#}");
             1
         }
     }
-}
-
-fn name_of(command: &Command) -> &'static str {
-    match command {
-        Command::Inspect { .. } => "inspect",
-        Command::View { .. } => "view",
-        Command::Run { .. } => "run",
-        Command::Build { .. } => "build",
-        Command::Check { .. } => "check",
-        Command::Test { .. } => "test",
-        Command::SetupRuntime => "setup-runtime",
-    }
-}
-
-/// Writes a command's result to stdout. A reader that went away (`gotrace inspect … | head`)
-/// is not an error worth a message.
-pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(anyhow::Error::new(e).context("cannot write to stdout")),
-        _ => Ok(()),
-    }
-}
-
-/// The error and its causes on one line, so that CI logs and terminals show the whole story.
-pub fn one_line(e: &anyhow::Error) -> String {
-    e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ")
 }
 
 #[cfg(test)]

@@ -188,7 +188,7 @@ pub fn run(trace: &Path, binary: Option<&Path>, json: bool) -> anyhow::Result<()
     let mut reader = Reader::open(&data, binary).with_context(|| trace.display().to_string())?;
     let summary = Summary::collect(&mut reader, &Step::start("reading the trace")).with_context(|| trace.display().to_string())?;
     let text = if json { serde_json::to_string_pretty(&summary)? + "\n" } else { summary.to_text() };
-    crate::cli::write_stdout(text.as_bytes())
+    crate::output::write_stdout(text.as_bytes())
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ pub fn run(trace: &std::path::Path, binary: Option<&std::path::Path>, json: bool
     if json {
         let mut text = serde_json::to_string_pretty(&found).context("cannot encode the check")?;
         text.push('\n');
-        crate::cli::write_stdout(text.as_bytes())?;
+        crate::output::write_stdout(text.as_bytes())?;
     } else if found.leaks.is_empty() {
         eprintln!("gotrace: {}: no leaked goroutines (outcome: {})", trace.display(), outcome.name());
     }

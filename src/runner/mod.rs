@@ -180,7 +180,7 @@ fn show(opts: &RunOptions, trace: &Path, binary: &Path, ending: &Ending) -> anyh
         Ok(code) => Ok(code),
         // The program's failure matters more than a trace it cut short.
         Err(e) if program_code != 0 => {
-            eprintln!("gotrace: {}", crate::cli::one_line(&e));
+            eprintln!("gotrace: {e:#}");
             Ok(program_code)
         }
         Err(e) if opts.trace_out.is_none() => Err(e.context("cannot show the trace (keep it with --trace-out FILE)")),

@@ -102,7 +102,7 @@ fn model_json(model: &Model) -> anyhow::Result<Vec<u8>> {
 fn json_or_error(json: anyhow::Result<Vec<u8>>) -> (u16, &'static str, Vec<u8>) {
     match json {
         Ok(json) => (200, "application/json", json),
-        Err(e) => (500, "text/plain", crate::cli::one_line(&e).into_bytes()),
+        Err(e) => (500, "text/plain", format!("{e:#}").into_bytes()),
     }
 }
 

@@ -1,0 +1,91 @@
+//! `gotrace setup-runtime`: makes a Go runtime whose tracer records every channel operation and
+//! keeps it in gotrace's data directory ([`store`]), apart from the user's own Go.
+//!
+//! Three ways to get one, each its own module:
+//! - a patched copy of the user's modern Go (1.25+) — the default;
+//! - the 2016 original's Go 1.6.3, downloaded, verified, patched and bootstrap-built
+//!   (`--go 1.6.3`);
+//! - a container image holding a patched Go (`--docker`), see `crate::container`.
+
+pub mod store;
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+
+/// What `gotrace setup-runtime` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct SetupOptions {
+    /// `--go`: a `go` command (path or name on PATH) to patch a copy of, or the version `1.6.3`.
+    pub go: Option<String>,
+    /// `--list`: show what is installed.
+    pub list: bool,
+    /// `--remove`: remove the runtime that the other options select.
+    pub remove: bool,
+    /// `--docker`: build the gotrace image instead of a local runtime.
+    pub docker: bool,
+    /// `--image NAME`: the tag of the image `--docker` builds.
+    pub image: Option<String>,
+    /// `--base IMAGE`: the image `--docker` builds FROM.
+    pub base: Option<String>,
+    /// `--prune`: with `--docker`, remove stale gotrace containers.
+    pub prune: bool,
+    /// Go 1.6.3 only: the bootstrap toolchain, an installed Go (`--bootstrap PATH`) or an
+    /// archive on disk (`--bootstrap-archive FILE`).
+    pub bootstrap: Option<PathBuf>,
+    pub bootstrap_archive: Option<PathBuf>,
+    /// Go 1.6.3 only: the source archive on disk (`--source FILE`).
+    pub source: Option<PathBuf>,
+    /// Go 1.6.3 only: another download base laid out like Go's download site (`--mirror URL`).
+    pub mirror: Option<String>,
+}
+
+/// The original's Go version, set up by downloading and bootstrapping it.
+pub const LEGACY_GO: &str = "1.6.3";
+
+/// Whether `--go` names the original's Go 1.6.3 rather than a `go` command.
+pub fn is_legacy(go: Option<&str>) -> bool {
+    go.is_some_and(|g| g.strip_prefix("go").unwrap_or(g) == LEGACY_GO)
+}
+
+/// `gotrace setup-runtime`: the top-level entry point.
+pub fn run(opts: &SetupOptions) -> anyhow::Result<()> {
+    if opts.list {
+        return list();
+    }
+    if opts.docker {
+        bail!("`gotrace setup-runtime --docker` is not available in this build yet");
+    }
+    if is_legacy(opts.go.as_deref()) {
+        bail!("`gotrace setup-runtime --go {LEGACY_GO}` is not available in this build yet");
+    }
+    bail!("`gotrace setup-runtime` is not available in this build yet")
+}
+
+/// `--list`: one line per installed runtime.
+fn list() -> anyhow::Result<()> {
+    let store = store::Store::open()?;
+    let installed = store.list()?;
+    let mut text = String::new();
+    if installed.is_empty() {
+        text.push_str(&format!("no runtimes installed in {}; make one with `gotrace setup-runtime`\n", store.dir().display()));
+    }
+    for rt in installed {
+        text.push_str(&format!("{}\t{}\t{}\n", rt.manifest.name, rt.manifest.go_version, rt.goroot().display()));
+    }
+    crate::output::write_stdout(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_original_go_is_named_with_or_without_its_prefix() {
+        assert!(is_legacy(Some("1.6.3")));
+        assert!(is_legacy(Some("go1.6.3")));
+        assert!(!is_legacy(Some("/usr/local/go/bin/go")));
+        assert!(!is_legacy(Some("1.27.3")));
+        assert!(!is_legacy(None));
+    }
+}
