@@ -295,23 +295,21 @@ pub fn main() -> i32 {
             crate::view::view_trace(&trace, binary.as_deref(), &show.options()).map(|()| 0)
         }
         Command::View { trace: None, show, .. } => crate::view::view_example(&show.options()).map(|()| 0),
-        Command::Run { target, args, go, timeout, trace_out, trace_stderr, show, check } => crate::runner::run(&crate::runner::RunOptions {
-            targets: target,
-            args,
-            go: go.go,
-            timeout,
-            trace_out,
-            trace_stderr,
-            view: show.options(),
-            check: check.options(),
-        }),
-        Command::Test { packages, flags, go, show, check } => crate::gotest::run(&crate::gotest::TestOptions {
-            packages,
-            flags,
-            go: go.go,
-            view: show.options(),
-            check: check.options(),
-        }),
+        Command::Run { target, args, go, timeout, trace_out, trace_stderr, show, check } => {
+            crate::runner::run(&crate::runner::RunOptions {
+                targets: target,
+                args,
+                go: go.go,
+                timeout,
+                trace_out,
+                trace_stderr,
+                view: show.options(),
+                check: check.options(),
+            })
+        }
+        Command::Test { packages, flags, go, show, check } => {
+            crate::gotest::run(&crate::gotest::TestOptions { packages, flags, go: go.go, view: show.options(), check: check.options() })
+        }
         Command::Check { trace, binary, json, check } => crate::check::run(&trace, binary.as_deref(), json, &check.options()),
         Command::Build { target, output, go } => crate::runner::build(go.go.as_deref(), &target, output.as_deref()).map(|()| 0),
         Command::SetupRuntime(setup) => crate::setup::run(&setup.options()).map(|()| 0),

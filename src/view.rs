@@ -40,7 +40,6 @@ pub fn view_trace(trace: &Path, binary: Option<&Path>, opts: &ViewOptions) -> an
     show(load_trace(trace, binary, opts.all)?, opts)
 }
 
-
 /// The model of `trace`, a trace file or a model that `-o` wrote.
 pub fn load_trace(trace: &Path, binary: Option<&Path>, all: bool) -> anyhow::Result<Model> {
     let data = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;

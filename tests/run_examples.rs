@@ -228,7 +228,13 @@ fn leaks_as_expected(name: &str, check: &Value, model: &Model) -> Result<(), Str
     if check["outcome"] != "exited" {
         return Err(format!("outcome {}", check["outcome"]));
     }
-    let mut leaked: Vec<u64> = check["leaks"].as_array().ok_or("no leaks array")?.iter().flat_map(|l| l["goroutines"].as_array().cloned().unwrap_or_default()).filter_map(|id| id.as_u64()).collect();
+    let mut leaked: Vec<u64> = check["leaks"]
+        .as_array()
+        .ok_or("no leaks array")?
+        .iter()
+        .flat_map(|l| l["goroutines"].as_array().cloned().unwrap_or_default())
+        .filter_map(|id| id.as_u64())
+        .collect();
     leaked.sort_unstable();
     let mut want = if name == "sieve" { [model.named("main.generate"), model.named("main.filter")].concat() } else { vec![] };
     want.sort_unstable();

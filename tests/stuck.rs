@@ -109,7 +109,10 @@ fn a_channel_deadlock_ends_with_gos_status_words_and_picture() {
         assert_eq!(r.status(), Some(2), "Go {version}: {err}");
         assert_eq!(stdout(&r.out), "2\n", "Go {version}");
         let src = CHANNEL_DEADLOCK;
-        assert!(err.contains("fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan send]:\nmain.main()"), "Go {version}: {err}");
+        assert!(
+            err.contains("fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan send]:\nmain.main()"),
+            "Go {version}: {err}"
+        );
         assert!(err.contains(&format!("prog.go:{}", line(src, "main blocks"))), "Go {version}: {err}");
         assert!(err.contains("[chan send]:\nmain.worker("), "Go {version}: {err}");
         assert!(err.contains(&format!("prog.go:{}", line(src, "worker blocks"))), "Go {version}: {err}");
@@ -198,7 +201,10 @@ fn select_forever_in_main_after_the_others_finish() {
         let err = stderr(&r.out);
         assert_eq!(r.status(), Some(2), "Go {version}: {err}");
         assert_eq!(stdout(&r.out), "all done\n");
-        assert!(err.contains("all goroutines are asleep - deadlock!\n\ngoroutine 1 [select (no cases)]:\nmain.main()"), "Go {version}: {err}");
+        assert!(
+            err.contains("all goroutines are asleep - deadlock!\n\ngoroutine 1 [select (no cases)]:\nmain.main()"),
+            "Go {version}: {err}"
+        );
         assert!(err.contains(&format!("prog.go:{}", line(SELECT_FOREVER, "main blocks forever"))), "{err}");
         assert_eq!(r.check["outcome"], "deadlock");
     });
@@ -276,8 +282,14 @@ fn leaked_senders_after_first_answer_wins_fail_the_check() {
         assert_eq!(stdout(&r.out), "q\n");
         let src = FIRST_ANSWER_WINS;
         assert!(err.contains("gotrace: found 2 leaked goroutines in 1 group:\n  2 × [chan send] since "), "Go {version}: {err}");
-        assert!(err.contains(&format!("blocked at main.first.func1 ("))  && err.contains(&format!("prog.go:{})", line(src, "replica blocks"))), "{err}");
-        assert!(err.contains(&format!("created at main.first (")) && err.contains(&format!("prog.go:{})", line(src, "replica created"))), "{err}");
+        assert!(
+            err.contains(&format!("blocked at main.first.func1 (")) && err.contains(&format!("prog.go:{})", line(src, "replica blocks"))),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("created at main.first (")) && err.contains(&format!("prog.go:{})", line(src, "replica created"))),
+            "{err}"
+        );
         assert_eq!(r.check["outcome"], "exited");
         assert_eq!(r.groups(), vec![("chan send".to_owned(), line(src, "replica blocks"), line(src, "replica created"), 2)]);
         assert!(r.check["leaks"][0]["since_ns"].as_u64().is_some());
@@ -362,7 +374,10 @@ fn gotrace_check_reads_an_existing_trace_and_annotates_for_github() {
     assert_eq!(model.status.code(), Some(3));
     assert!(stderr(&model).contains("found 2 leaked goroutines in 1 group"), "{}", stderr(&model));
     let annotations = stdout(&model);
-    assert!(annotations.starts_with("::error file=") && annotations.contains(&format!(",line={replica}::2 goroutine(s) leaked")), "{annotations}");
+    assert!(
+        annotations.starts_with("::error file=") && annotations.contains(&format!(",line={replica}::2 goroutine(s) leaked")),
+        "{annotations}"
+    );
 }
 
 #[test]
@@ -377,7 +392,11 @@ fn gotrace_test_checks_each_package() {
         assert!(started.elapsed() < IN_SECONDS * 2);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(3), "Go {version}: {err}");
-        assert!(stdout(&out).contains("ok  \tleaky\t") && stdout(&out).contains("ok  \tleaky/fine\t"), "go test's output stays: {}", stdout(&out));
+        assert!(
+            stdout(&out).contains("ok  \tleaky\t") && stdout(&out).contains("ok  \tleaky/fine\t"),
+            "go test's output stays: {}",
+            stdout(&out)
+        );
         assert!(err.contains("gotrace: FAIL leaky: 1 leaked goroutine\n"), "Go {version}: {err}");
         assert!(err.contains("gotrace: ok   leaky/fine: no leaked goroutines\n"), "Go {version}: {err}");
         assert!(err.contains("[chan send]") && err.contains(&format!("leaky_test.go:{})", line(leaky, "leaked sender"))), "{err}");

@@ -11,7 +11,12 @@ pub fn document(name: &str, check: &Check) -> String {
     let ended_badly = matches!(check.outcome, Outcome::Deadlock | Outcome::Panic);
     let failures = check.leaks.len() + usize::from(ended_badly);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, "<testsuites>\n  <testsuite name=\"gotrace {}\" tests=\"{}\" failures=\"{failures}\">", xml(name), check.leaks.len() + 1);
+    let _ = writeln!(
+        out,
+        "<testsuites>\n  <testsuite name=\"gotrace {}\" tests=\"{}\" failures=\"{failures}\">",
+        xml(name),
+        check.leaks.len() + 1
+    );
     let _ = write!(out, "    <testcase classname=\"gotrace.outcome\" name=\"{}\">", check.outcome.name());
     if ended_badly {
         let _ = write!(out, "<failure message=\"the program ended in a {}\"/>", check.outcome.name());

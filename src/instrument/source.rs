@@ -44,8 +44,18 @@ pub struct GoFile {
 }
 
 /// What in a function's text says it may wait on a timer, a context's deadline or a signal.
-const TIMER_WORDS: &[&str] =
-    &["time.After", "time.Tick", "time.NewTimer", "time.NewTicker", "time.Timer", "time.Ticker", "context.", "Done()", "signal.Notify", "os.Signal"];
+const TIMER_WORDS: &[&str] = &[
+    "time.After",
+    "time.Tick",
+    "time.NewTimer",
+    "time.NewTicker",
+    "time.Timer",
+    "time.Ticker",
+    "context.",
+    "Done()",
+    "signal.Notify",
+    "os.Signal",
+];
 
 /// Package-qualified calls that must stop the trace first, and the helper replacing each.
 const EXITS: &[(&str, &str, &str)] = &[

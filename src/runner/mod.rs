@@ -56,9 +56,15 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
     let crashed = watch.crash_report().as_deref().and_then(check::crashed_goroutine);
     let ending = Ending { name: &target.name, outcome, program_code, crashed };
 
-    if std::fs::metadata(&trace).map(|m| m.len()).unwrap_or(0) == 0 {
+    let written = std::fs::metadata(&trace).map(|m| m.len()).unwrap_or(0);
+    if written == 0 {
         eprintln!("gotrace: the program wrote no trace");
         return Ok(if program_code == 0 { 1 } else { program_code });
+    }
+    if written <= crate::trace::HEADER_LEN as u64 && program_code != 0 {
+        // Before Go 1.22 the runtime flushes nothing of the trace when a goroutine crashes.
+        eprintln!("gotrace: the program ended before any of its trace was written: no picture");
+        return Ok(program_code);
     }
     if let Some(keep) = &opts.trace_out {
         std::fs::copy(&trace, keep).with_context(|| format!("cannot write {}", keep.display()))?;
