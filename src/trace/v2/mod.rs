@@ -143,8 +143,19 @@ impl<'a> State<'a> {
     /// Indexes the next generation and sets up its cursors; `false` at the end of the file.
     fn next_generation(&mut self, tables: &mut Tables) -> Result<bool> {
         let (start, prev) = if self.started { (self.gen.end, Some(self.gen.gen)) } else { (HEADER_LEN, None) };
-        if !self.gen.scan(self.data, start, self.minor, prev)? {
-            return Ok(false);
+        match self.gen.scan(self.data, start, self.minor, prev) {
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
+            // A program that crashed or was killed leaves its last generation cut off; the
+            // complete ones before it are still the program's story up to then.
+            Err(TraceError::Truncated { offset, .. }) if self.started => {
+                self.warnings.push(format!(
+                    "the trace is cut off at byte {offset} (the program crashed or was killed): read up to the end of generation {}",
+                    prev.unwrap_or(0)
+                ));
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
         }
         self.started = true;
         self.gen_tables.load(self.data, &self.gen.string_batches, &self.gen.stack_batches, tables)?;
