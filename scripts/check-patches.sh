@@ -13,6 +13,7 @@ toolchains="${GOTRACE_TOOLCHAINS:-/opt/gotrace-go}"
 versions=("$@")
 [ ${#versions[@]} -gt 0 ] || versions=(1.25.5 1.26.6 1.27.3)
 export GOTOOLCHAIN=local GOPROXY=off GOFLAGS= GOWORK=off
+. "$root/scripts/patched-goroot.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -66,13 +67,7 @@ check() {
     echo "SKIP Go $v: not installed at $stock"
     return 0
   fi
-  # Hard links for the tree, real copies of the two directories the patch writes to, so the
-  # installed toolchain is never touched.
-  cp -al "$stock" "$goroot" 2>/dev/null || { rm -rf "$goroot"; cp -a "$stock" "$goroot"; }
-  rm -rf "$goroot/src/runtime" "$goroot/src/internal/trace"
-  cp -a "$stock/src/runtime" "$goroot/src/runtime"
-  cp -a "$stock/src/internal/trace" "$goroot/src/internal/trace"
-  patch -d "$goroot" -p1 --batch --forward --quiet <"$patch"
+  patched_goroot "$stock" "$goroot" "$patch"
   local go="$goroot/bin/go" out="$work/$v"
   mkdir -p "$out"
   (cd "$root/patches/probe" && "$go" build -o "$out/probe" .)
