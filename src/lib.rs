@@ -4,6 +4,7 @@
 //! One module per stage of that pipeline; `cli` only parses the command line and calls them.
 
 pub mod cli;
+pub mod container;
 pub mod inspect;
 pub mod instrument;
 pub mod lod;

@@ -41,7 +41,7 @@ pub fn build(go: &Go, target: &Target, plan: &Plan, work: &Path, binary: &Path) 
 }
 
 /// A file name in `dir` that does not exist yet, so the overlay adds rather than replaces.
-fn helper_path(dir: &Path) -> PathBuf {
+pub fn helper_path(dir: &Path) -> PathBuf {
     let mut path = dir.join("zz_gotrace.go");
     let mut n = 1;
     while path.exists() {

@@ -1,9 +1,9 @@
 //! `gotrace run` and `gotrace build`: find Go, resolve the target, instrument a copy, build,
 //! run with the user's terminal, then hand the trace to the viewer.
 
-mod build;
-mod exec;
-mod target;
+pub mod build;
+pub mod exec;
+pub mod target;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -77,7 +77,7 @@ fn run_program(
 }
 
 /// Hands the trace to the viewer; the program's failure, if any, decides the exit code.
-fn show(opts: &RunOptions, trace: &Path, binary: &Path, program_code: i32) -> anyhow::Result<i32> {
+pub fn show(opts: &RunOptions, trace: &Path, binary: &Path, program_code: i32) -> anyhow::Result<i32> {
     match crate::view::view_trace(trace, Some(binary), &opts.view) {
         Ok(()) => Ok(program_code),
         // The program's failure matters more than a trace it cut short.
@@ -113,7 +113,7 @@ fn prepare(go: Option<&Path>, targets: &[OsString]) -> anyhow::Result<(Go, Targe
     Ok((go, target))
 }
 
-fn plan(target: &Target) -> anyhow::Result<Plan> {
+pub fn plan(target: &Target) -> anyhow::Result<Plan> {
     let plan = {
         let _step = Step::start("instrumenting");
         instrument::plan(&target.files)?
