@@ -20,6 +20,7 @@ read -r -a versions <<<"${CORPUS_VERSIONS:-1.19 1.21.13 1.22.10 1.24.11 1.26.6 1
 # suites: each runs whole (no -run filter) in seconds once built.
 packages=(net net/http crypto/tls os/exec time sync net/rpc encoding/json context)
 
+max_bytes=$((24 * 1024 * 1024))
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -48,6 +49,12 @@ trace_of() {
   else
     rm -f "$trace"
     echo "no trace of $name with $("$go" env GOVERSION): $(grep -m1 -E '^panic|FAIL' "$log" || tail -n 1 "$log")" >&2
+  fi
+  # Go's own tool reads a trace far slower than gotrace: the oracle run must fit CI.
+  # (Go 1.26's time suite once wrote 68 MB.)
+  if [ -f "$trace" ] && [ "$(stat -c %s "$trace")" -gt "$max_bytes" ]; then
+    rm -f "$trace"
+    echo "dropped ${name}_$tag.trace: more than $max_bytes bytes" >&2
   fi
 }
 
