@@ -43,6 +43,8 @@ pub fn view_trace(trace: &Path, binary: Option<&Path>, opts: &ViewOptions) -> an
 
 fn view_bytes(data: Vec<u8>, binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
     let model = if looks_like_json(&data) { Model::from_json(&data)? } else { model_of(&data, binary, opts.all)? };
+    // The model holds all it shows: the file need not stay in memory while it is shown.
+    drop(data);
     show(model, opts)
 }
 
