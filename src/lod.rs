@@ -593,7 +593,8 @@ mod tests {
         let mut segments = Vec::new();
         for _ in 0..(200 + next(2000)) {
             let g = next(goroutines);
-            let len = if next(10) == 0 { 1 + next(1 << 20) } else { 1 + next(1 << (1 + next(12))) };
+            let width = if next(10) == 0 { 20 } else { 1 + next(12) };
+            let len = 1 + next(1 << width);
             let start = clock[g as usize];
             clock[g as usize] += len;
             segments.push(seg(g + 1, State::ALL[next(State::COUNT as u64) as usize], start, start + len));
@@ -602,7 +603,8 @@ mod tests {
         let mut sent = 0;
         let messages: Vec<Message> = (0..(100 + next(3000)))
             .map(|_| {
-                sent += next(1 << (1 + next(14)));
+                let width = 1 + next(14);
+                sent += next(1 << width);
                 msg(1 + next(goroutines), 1 + next(goroutines), sent)
             })
             .collect();
@@ -626,9 +628,9 @@ mod tests {
                     assert_eq!(segs.drawn(Cells { shift }), pictures.segments.emit(window, cells, 0).len(), "seed {seed}, shift {shift}");
                     assert_eq!(msgs.drawn(Cells { shift }), pictures.messages.emit(window, cells, 0).len(), "seed {seed}, shift {shift}");
                 }
-                let shift = |r: (Vec<Counted<'_, Segment>>, Option<Cells>, usize)| r.1.map(|c| c.shift);
+                let got = reduce(window, budget, &pictures.segments).1.map(|c| c.shift);
                 let expected = per_try_cells(m.goroutines.len(), window, budget, &pictures.segments).map(|c| c.shift);
-                assert_eq!(shift(reduce(window, budget, &pictures.segments)), expected, "seed {seed}, {window:?}, budget {budget}");
+                assert_eq!(got, expected, "seed {seed}, {window:?}, budget {budget}");
                 let got = reduce(window, budget, &pictures.messages).1.map(|c| c.shift);
                 let expected = per_try_cells(m.goroutines.len(), window, budget, &pictures.messages).map(|c| c.shift);
                 assert_eq!(got, expected, "seed {seed}, {window:?}, budget {budget}");
