@@ -80,6 +80,8 @@ bench_one() {
     tool="$tool_secs s, $tool_mb MB"
   fi
   ROWS+=("| $name | $size_mb MB | $html_secs s, $html_mb MB | $inspect_secs s, $inspect_mb MB | $serve_secs s, $serve_mb MB | $zoom_secs s | $go_secs s, $go_mb MB | $tool |")
+  # Each trace's row as soon as it is measured: the 500 MB one takes minutes more.
+  log "${ROWS[-1]}"
 }
 
 bench_one "$small"
