@@ -20,9 +20,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 use crate::instrument::{self, Plan};
+use crate::model::Outcome;
 use crate::runner::exec::Interrupts;
 use crate::runner::target::{self, Target};
-use crate::model::Outcome;
 use crate::runner::{Ending, RunOptions};
 use crate::setup::SetupOptions;
 use engine::Engine;
