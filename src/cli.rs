@@ -178,6 +178,26 @@ pub struct GoArgs {
     pub runtime: Option<String>,
 }
 
+/// Building inside a container (Docker Engine API), shared by `run` and `build`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct DockerArgs {
+    /// Build (and for `run`, run) in a container of the gotrace image; see `setup-runtime --docker`.
+    #[arg(long)]
+    pub docker: bool,
+    /// With --docker: the image to use (default gotrace/golang:1.27-gotrace).
+    #[arg(long, value_name = "NAME", requires = "docker")]
+    pub image: Option<String>,
+    /// With --docker: give the container network (default: none).
+    #[arg(long, requires = "docker")]
+    pub network: bool,
+}
+
+impl DockerArgs {
+    fn options(&self, goos: Option<String>, goarch: Option<String>) -> Option<crate::container::DockerOptions> {
+        self.docker.then(|| crate::container::DockerOptions { goos, goarch, image: self.image.clone(), network: self.network })
+    }
+}
+
 /// What leaks are and where they are reported: shared by `run` and `test`.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct CheckArgs {
@@ -211,26 +231,6 @@ impl CheckArgs {
 impl IgnoreArgs {
     pub fn options(&self) -> crate::check::Options {
         crate::check::Options { fail: false, ignore: self.ignore.clone(), junit: self.junit.clone() }
-    }
-}
-
-/// Building inside a container (Docker Engine API), shared by `run` and `build`.
-#[derive(clap::Args, Debug, Clone, Default)]
-pub struct DockerArgs {
-    /// Build (and for `run`, run) in a container of the gotrace image; see `setup-runtime --docker`.
-    #[arg(long)]
-    pub docker: bool,
-    /// With --docker: the image to use (default gotrace/golang:1.27-gotrace).
-    #[arg(long, value_name = "NAME", requires = "docker")]
-    pub image: Option<String>,
-    /// With --docker: give the container network (default: none).
-    #[arg(long, requires = "docker")]
-    pub network: bool,
-}
-
-impl DockerArgs {
-    fn options(&self, goos: Option<String>, goarch: Option<String>) -> Option<crate::container::DockerOptions> {
-        self.docker.then(|| crate::container::DockerOptions { goos, goarch, image: self.image.clone(), network: self.network })
     }
 }
 

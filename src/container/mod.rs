@@ -20,9 +20,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 use crate::instrument::{self, Plan};
+use crate::model::Outcome;
 use crate::runner::exec::Interrupts;
 use crate::runner::target::{self, Target};
-use crate::runner::RunOptions;
+use crate::runner::{Ending, RunOptions};
 use crate::setup::SetupOptions;
 use engine::Engine;
 use sandbox::{Output, Sandbox, Spec};
@@ -94,8 +95,8 @@ pub fn run(opts: &RunOptions, docker: &DockerOptions) -> anyhow::Result<i32> {
     let local_binary = work.path().join(&target.name);
     std::fs::write(&local_binary, &binary).with_context(|| format!("cannot write {}", local_binary.display()))?;
     let trace_on_stderr = opts.trace_stderr || matches!(plan, Plan::OwnTrace);
-    let (code, trace) = run_in_container(&engine, opts, docker, binary, trace_on_stderr, &interrupts)?;
-    if code != 0 {
+    let (code, outcome, trace) = run_in_container(&engine, opts, docker, binary, trace_on_stderr, &interrupts)?;
+    if code != 0 && outcome == Outcome::Exited {
         eprintln!("gotrace: the program exited with code {code}");
     }
     let Some(trace) = trace.filter(|t| !t.is_empty()) else {
@@ -107,9 +108,10 @@ pub fn run(opts: &RunOptions, docker: &DockerOptions) -> anyhow::Result<i32> {
     if let Some(keep) = &opts.trace_out {
         std::fs::write(keep, &trace).with_context(|| format!("cannot write {}", keep.display()))?;
     }
-    let code = i32::try_from(code).unwrap_or(1);
+    // A program stopped on request ended as asked.
+    let code = if outcome == Outcome::Exited { i32::try_from(code).unwrap_or(1) } else { 0 };
     interrupts.exit_on_next(work.path().to_path_buf(), code);
-    let ending = crate::runner::Ending { name: &target.name, outcome: crate::model::Outcome::Exited, program_code: code, crashed: None };
+    let ending = Ending { name: &target.name, outcome, program_code: code, crashed: None };
     crate::runner::show(opts, &trace_path, &local_binary, &ending)
 }
 
@@ -185,19 +187,16 @@ fn go_env(network: bool) -> Vec<String> {
     env
 }
 
-/// The tar of the tree at `root` as the build sees it (main's file instrumented, the helper
-/// files added, hidden directories left out), and the helper files' paths.
+/// The tar of the tree at `root` as the build sees it (main's file instrumented, the helpers
+/// added, hidden directories left out), and the helpers' paths.
 fn sources(root: &Path, target: &Target, plan: &Plan) -> anyhow::Result<(Vec<u8>, Vec<PathBuf>)> {
     let mut tree = tarball::Tree::new(OWNER);
     tree.dir(Path::new(OUT_DIR))?;
-    // The gotrace images hold a modern Go (1.23+), whose helpers use SetCrashOutput.
+    // The image's Go is taken to be current (1.23+), as the images gotrace builds are.
     let (replaced, helpers) = match plan {
         Plan::Instrument { file, source, .. } => (
             Some((file.as_path(), source.as_str())),
-            instrument::helper_sources(None)
-                .into_iter()
-                .map(|(name, text)| (crate::runner::build::helper_path(&target.dir, name), text))
-                .collect(),
+            instrument::helper_sources(None).map(|(name, text)| (crate::runner::build::helper_path(&target.dir, name), text)).to_vec(),
         ),
         _ => (None, Vec::new()),
     };
@@ -246,7 +245,7 @@ fn run_in_container(
     binary: Vec<u8>,
     trace_on_stderr: bool,
     interrupts: &Interrupts,
-) -> anyhow::Result<(i64, Option<Vec<u8>>)> {
+) -> anyhow::Result<(i64, Outcome, Option<Vec<u8>>)> {
     let image = docker.image.clone().unwrap_or_else(default_image);
     let program = format!("{OUT_DIR}/program");
     let trace_file = format!("{OUT_DIR}/trace.out");
@@ -277,15 +276,21 @@ fn run_in_container(
     };
     let mut sink = trace_on_stderr.then_some(&mut stderr_trace);
     let code = sandbox.run(|o| pass_on(o, sink.as_deref_mut()), signal)?;
-    if opts.timeout.is_some_and(|t| started.elapsed() >= t) && !interrupts.happened() {
+    let outcome = if interrupts.happened() {
+        eprintln!("gotrace: the program was interrupted");
+        Outcome::Interrupted
+    } else if stop_asked.is_some() {
         eprintln!("gotrace: stopped the program after {:?} (--timeout)", opts.timeout.unwrap_or_default());
-    }
+        Outcome::Timeout
+    } else {
+        Outcome::Exited
+    };
     let trace = if trace_on_stderr {
         Some(stderr_trace)
     } else {
         sandbox.download(&trace_file).ok().map(|t| tarball::only_file(&t)).transpose()?
     };
-    Ok((code, trace))
+    Ok((code, outcome, trace))
 }
 
 /// The container's stdout to ours, its stderr to ours or, when the trace goes there, to `trace`.
