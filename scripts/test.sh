@@ -8,6 +8,8 @@ bash scripts/install-go-toolchains.sh >/dev/null
 bash scripts/install-chromium.sh >/dev/null
 export GOTOOLCHAIN=local GOPROXY=off
 export GOTRACE_REQUIRE_TOOLCHAINS=1
+# The real programs' traces that tests/real_traces.rs reads (target/corpus; kept between runs).
+bash scripts/gen-corpus.sh >/dev/null
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e

@@ -10,7 +10,7 @@ const GOTRACE: &str = env!("CARGO_BIN_EXE_gotrace");
 /// A small Go 1.27 trace (format "go 1.26") of bench/stress: 4 goroutine pairs, 20 rounds.
 const NEW_FORMAT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bad-input/pingpong_1_27.trace");
 /// Go's own old-format test traces.
-const GO_TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/traces/go-testdata/");
+const GO_TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/go-testdata/");
 
 const HEADER_LEN: usize = 16;
 

@@ -14,7 +14,7 @@ use common::counts::{differences, Counts};
 use common::oracles::{oracles_for, Oracle, OracleError};
 use common::toolchains::{required, VERSIONS};
 
-const GO_TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/traces/go-testdata");
+const GO_TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/go-testdata");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/traces");
 /// Traces the new-format reader was developed on (programs in its README): checked too.
 const V2_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/traces/v2");

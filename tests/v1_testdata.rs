@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use gotrace::trace::{EventKind, GoState, Reader, TraceError};
 
 fn testdata() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/traces/go-testdata"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/go-testdata"))
 }
 
 fn read(name: &str) -> Vec<u8> {
