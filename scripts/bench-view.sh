@@ -12,40 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/bench-common.sh
 source scripts/bench-common.sh
-GO127="$GO127_ROOT/bin/go"
 
 MAX_SHARE=0.1   # gotrace's time as a share of Go's, at most
 MAX_MB=1000
 
-# go_tool_trace TRACE: sets SECS to the best time until `go tool trace`'s main page answered
-# and PEAK_KB to its highest peak RSS.
-go_tool_trace() {
-  local trace="$1" port=47123 tool i t0 t1 secs pid kb
-  SECS="" PEAK_KB=0
-  # The tool's own binary, run directly (`go tool` would run it as a child): asking for its
-  # path builds it on first use, which is not part of what is measured.
-  tool="$("$GO127" tool -n trace)"
-  for ((i = 0; i < RUNS; i++)); do
-    t0=$(date +%s%N)
-    BROWSER=true "$TIME" -f '%M' -o "$OUT/go-time.txt" "$tool" -http="127.0.0.1:$port" "$trace" \
-      >/dev/null 2>"$OUT/go-stderr.txt" &
-    pid=$!
-    until curl -sf -o /dev/null --max-time 600 "http://127.0.0.1:$port/"; do
-      kill -0 "$pid" 2>/dev/null || { log "go tool trace exited: $(head -n 3 "$OUT/go-stderr.txt")"; exit 1; }
-      sleep 0.05
-    done
-    t1=$(date +%s%N)
-    pkill -TERM -P "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-    kb=$(tail -n 1 "$OUT/go-time.txt")
-    if [ -z "$SECS" ] || awk -v a="$secs" -v b="$SECS" 'BEGIN { exit !(a < b) }'; then SECS=$secs; fi
-    if [ "$kb" -gt "$PEAK_KB" ] 2>/dev/null; then PEAK_KB=$kb; fi
-  done
-}
-
 setup
-command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }
 build_gotrace
 name="stress-1.27-${PAIRS}x${ROUNDS}.trace"
 gen_trace "$GO127" "$name"

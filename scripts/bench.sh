@@ -18,24 +18,6 @@ MIN_RATIO=3
 MAX_MB_NEW=100
 MAX_MB_OLD=300
 
-# The reference parser imports internal/trace, so it is built as a command inside a copy
-# of Go 1.27's GOROOT. Hard links make the copy instant and cost no disk; only new files
-# are written into it (go build writes its objects to the build cache, not to GOROOT).
-build_go_harness() {
-  local root="$OUT/goroot-1.27.3"
-  if [ ! -d "$root" ]; then
-    log "linking a GOROOT copy into $root"
-    cp -al "$GO127_ROOT" "$root.tmp" 2>/dev/null || { rm -rf "$root.tmp"; cp -a "$GO127_ROOT" "$root.tmp"; }
-    mv "$root.tmp" "$root"
-  fi
-  mkdir -p "$root/src/cmd/gotracebench"
-  rm -f "$root/src/cmd/gotracebench/main.go"
-  cp bench/goparser/main.go "$root/src/cmd/gotracebench/main.go"
-  log "building the Go 1.27 reference parser"
-  GOHARNESS="$PWD/$OUT/gotracebench"
-  (cd "$root/src" && GOROOT="$PWD/.." ../bin/go build -o "$GOHARNESS" cmd/gotracebench)
-}
-
 ROWS=()
 NOTES=()
 FAILED=0

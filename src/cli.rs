@@ -55,6 +55,8 @@ pub enum Command {
         #[arg(long)]
         trace_stderr: bool,
         #[command(flatten)]
+        docker: DockerArgs,
+        #[command(flatten)]
         show: ShowArgs,
         #[command(flatten)]
         check: CheckArgs,
@@ -94,6 +96,14 @@ pub enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         go: GoArgs,
+        #[command(flatten)]
+        docker: DockerArgs,
+        /// With --docker: the OS to build for.
+        #[arg(long, value_name = "OS", value_parser = ["linux", "darwin", "windows"], requires = "docker")]
+        goos: Option<String>,
+        /// With --docker: the architecture to build for.
+        #[arg(long, value_name = "ARCH", value_parser = ["amd64", "arm64"], requires = "docker")]
+        goarch: Option<String>,
     },
     /// Make a Go runtime whose tracer records every channel operation (channel, value).
     SetupRuntime(SetupArgs),
@@ -204,6 +214,26 @@ impl IgnoreArgs {
     }
 }
 
+/// Building inside a container (Docker Engine API), shared by `run` and `build`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct DockerArgs {
+    /// Build (and for `run`, run) in a container of the gotrace image; see `setup-runtime --docker`.
+    #[arg(long)]
+    pub docker: bool,
+    /// With --docker: the image to use (default gotrace/golang:1.27-gotrace).
+    #[arg(long, value_name = "NAME", requires = "docker")]
+    pub image: Option<String>,
+    /// With --docker: give the container network (default: none).
+    #[arg(long, requires = "docker")]
+    pub network: bool,
+}
+
+impl DockerArgs {
+    fn options(&self, goos: Option<String>, goarch: Option<String>) -> Option<crate::container::DockerOptions> {
+        self.docker.then(|| crate::container::DockerOptions { goos, goarch, image: self.image.clone(), network: self.network })
+    }
+}
+
 /// How to show a model: shared by `view` and `run`.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ShowArgs {
@@ -295,8 +325,8 @@ pub fn main() -> i32 {
             crate::view::view_trace(&trace, binary.as_deref(), &show.options()).map(|()| 0)
         }
         Command::View { trace: None, show, .. } => crate::view::view_example(&show.options()).map(|()| 0),
-        Command::Run { target, args, go, timeout, trace_out, trace_stderr, show, check } => {
-            crate::runner::run(&crate::runner::RunOptions {
+        Command::Run { target, args, go, timeout, trace_out, trace_stderr, docker, show, check } => {
+            let opts = crate::runner::RunOptions {
                 targets: target,
                 args,
                 go: go.go,
@@ -305,13 +335,21 @@ pub fn main() -> i32 {
                 trace_stderr,
                 view: show.options(),
                 check: check.options(),
-            })
+            };
+            match docker.options(None, None) {
+                Some(docker) => crate::container::run(&opts, &docker),
+                None => crate::runner::run(&opts),
+            }
         }
         Command::Test { packages, flags, go, show, check } => {
             crate::gotest::run(&crate::gotest::TestOptions { packages, flags, go: go.go, view: show.options(), check: check.options() })
         }
         Command::Check { trace, binary, json, check } => crate::check::run(&trace, binary.as_deref(), json, &check.options()),
-        Command::Build { target, output, go } => crate::runner::build(go.go.as_deref(), &target, output.as_deref()).map(|()| 0),
+        Command::Build { target, output, go, docker, goos, goarch } => match docker.options(goos, goarch) {
+            Some(docker) => crate::container::build(&target, output.as_deref(), &docker),
+            None => crate::runner::build(go.go.as_deref(), &target, output.as_deref()),
+        }
+        .map(|()| 0),
         Command::SetupRuntime(setup) => crate::setup::run(&setup.options()).map(|()| 0),
     };
     match result {

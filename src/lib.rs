@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod container;
 pub mod gotest;
 pub mod inspect;
 pub mod instrument;

@@ -41,10 +41,6 @@ impl Window {
     pub fn whole(model: &Model) -> Window {
         Window { start_ns: 0, end_ns: model.meta.duration_ns.saturating_add(1) }
     }
-
-    fn len(&self) -> u64 {
-        self.end_ns.saturating_sub(self.start_ns).max(1)
-    }
 }
 
 /// A part of the trace that the user asked for (`--window`): the end is the trace's own when
@@ -159,12 +155,10 @@ impl<'a> Pictures<'a> {
     /// The picture within `window`, at most `budget` items of each kind.
     pub fn picture(&self, window: Window, budget: Budget) -> Picture<'a> {
         let model = self.model;
-        let segs_total = self.segments.count(window, None);
-        let msgs_total = in_window_messages(&model.messages, window).len();
         // Two independent reductions, one per core.
-        let ((segments, seg_cells), (messages, msg_cells)) = std::thread::scope(|scope| {
-            let segments = scope.spawn(|| reduce(model, window, budget.segments, &self.segments, segs_total));
-            let messages = reduce(model, window, budget.messages, &self.messages, msgs_total);
+        let ((segments, seg_cells, segs_total), (messages, msg_cells, msgs_total)) = std::thread::scope(|scope| {
+            let segments = scope.spawn(|| reduce(window, budget.segments, &self.segments));
+            let messages = reduce(window, budget.messages, &self.messages);
             (join(segments), messages)
         });
         let reduction = |total, shown: usize, cells: Option<Cells>| Reduction { total, shown, cell_ns: cells.map(Cells::len_ns) };
@@ -193,37 +187,67 @@ fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
 /// One kind of item that can be laid on a grid: `cells` None means every item as it is.
 trait Reducible<'a>: Sync {
     type Item: Clone + 'a;
-    fn count(&self, window: Window, cells: Option<Cells>) -> usize;
-    fn emit(&self, window: Window, cells: Option<Cells>) -> Vec<Counted<'a, Self::Item>>;
+    /// How many items the window holds and how many each grid would draw, in one pass.
+    fn counts(&self, window: Window) -> Counts;
+    /// The items drawn on `cells`; `drawn` is how many there will be (from `counts`).
+    fn emit(&self, window: Window, cells: Option<Cells>, drawn: usize) -> Vec<Counted<'a, Self::Item>>;
 }
 
-/// Every item if they fit; else the finest grid that fits, searched from a first guess (the
-/// budget spread over the goroutines): a pass over the items per try.
-fn reduce<'a, R: Reducible<'a>>(
-    model: &Model,
-    window: Window,
-    budget: usize,
-    items: &R,
-    total: usize,
-) -> (Vec<Counted<'a, R::Item>>, Option<Cells>) {
-    if total <= budget {
-        return (items.emit(window, None), None);
+/// How many items every grid of the window draws, from one pass over them: `ending[d]` is the
+/// number of items drawn on each grid of cells shorter than 2^d ns and merged into the item
+/// before them on every coarser grid. Whether an item is drawn on its own depends only on
+/// which high bits of its times (and of the times of the item before it) differ, so a grid of
+/// cells 2^shift draws exactly the items with `d > shift`: the count falls as cells grow, and
+/// one histogram answers every cell size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Counts {
+    ending: [usize; 65],
+}
+
+impl Default for Counts {
+    fn default() -> Self {
+        Counts { ending: [0; 65] }
     }
-    let fits = |shift: u32| items.count(window, Some(Cells { shift })) <= budget;
-    let per_goroutine = (budget / model.goroutines.len().max(1)).max(1) as u64;
-    let mut shift = (window.len() / per_goroutine).max(1).next_power_of_two().trailing_zeros();
-    if fits(shift) {
-        while shift > 0 && fits(shift - 1) {
-            shift -= 1;
-        }
-    } else {
-        while shift < 62 && !fits(shift + 1) {
-            shift += 1;
-        }
-        shift += 1;
+}
+
+impl Counts {
+    /// Notes an item drawn on each grid of cells shorter than 2^d ns.
+    fn add(&mut self, d: u32) {
+        self.ending[d as usize] += 1;
     }
-    let cells = Cells { shift };
-    (items.emit(window, Some(cells)), Some(cells))
+
+    /// Every item in the window.
+    fn total(&self) -> usize {
+        self.ending.iter().sum()
+    }
+
+    /// The items drawn on a grid of `cells`.
+    fn drawn(&self, cells: Cells) -> usize {
+        self.ending[cells.shift as usize + 1..].iter().sum()
+    }
+
+    /// The finest grid that draws at most `budget` items (the coarsest there is when none does).
+    fn finest_within(&self, budget: usize) -> Cells {
+        (0..MAX_SHIFT).map(|shift| Cells { shift }).find(|&cells| self.drawn(cells) <= budget).unwrap_or(Cells { shift: MAX_SHIFT })
+    }
+}
+
+/// The coarsest grid: cells of 2^63 ns hold any trace.
+const MAX_SHIFT: u32 = 63;
+
+/// The number of bits of `x`: the finest grids (cells shorter than 2^bits ns) on which two
+/// times `x` apart, or differing in the bits of `x`, fall into different cells.
+fn bits(x: u64) -> u32 {
+    u64::BITS - x.leading_zeros()
+}
+
+/// Every item if they fit; else the finest grid that fits.
+fn reduce<'a, R: Reducible<'a>>(window: Window, budget: usize, items: &R) -> (Vec<Counted<'a, R::Item>>, Option<Cells>, usize) {
+    let counts = items.counts(window);
+    let total = counts.total();
+    let cells = (total > budget).then(|| counts.finest_within(budget));
+    let drawn = cells.map_or(total, |cells| counts.drawn(cells));
+    (items.emit(window, cells, drawn), cells, total)
 }
 
 fn overlaps(s: &Segment, w: Window) -> bool {
@@ -286,14 +310,28 @@ impl<'a> SegmentGrid<'a> {
 impl<'a> Reducible<'a> for SegmentGrid<'a> {
     type Item = Segment;
 
-    fn count(&self, window: Window, cells: Option<Cells>) -> usize {
-        let mut n = 0;
-        self.walk(window, cells, |_, run| n += usize::from(run != Some(false)));
-        n
+    /// On a grid of cells 2^shift, `walk` draws a segment on its own when it is a cell long or
+    /// longer, when its goroutine's segment before it was, or when the two start in different
+    /// cells: each is a question of bits, answered once for all grids.
+    fn counts(&self, window: Window) -> Counts {
+        let mut counts = Counts::default();
+        // Per goroutine, its segment before: its start in the window and length; a length of
+        // u64::MAX (no segment before) is longer than any cell.
+        let mut before = vec![(0, u64::MAX); self.goroutines];
+        for (s, &slot) in self.segments.iter().zip(&self.slot_of) {
+            if !overlaps(s, window) {
+                continue;
+            }
+            let Some(before) = before.get_mut(slot as usize) else { continue };
+            let (start, len) = (s.start_ns.saturating_sub(window.start_ns), s.end_ns - s.start_ns);
+            counts.add(bits(len).max(bits(before.1)).max(bits(before.0 ^ start)));
+            *before = (start, len);
+        }
+        counts
     }
 
-    fn emit(&self, window: Window, cells: Option<Cells>) -> Vec<Counted<'a, Segment>> {
-        let mut out = Vec::new();
+    fn emit(&self, window: Window, cells: Option<Cells>, drawn: usize) -> Vec<Counted<'a, Segment>> {
+        let mut out = Vec::with_capacity(drawn);
         // Per goroutine, its open run: an index into `out` and the time spent in each state.
         let mut runs: Vec<(usize, [u64; State::COUNT])> = vec![(0, [0; State::COUNT]); self.goroutines];
         self.walk(window, cells, |i, run| {
@@ -380,14 +418,24 @@ impl<'a> MessageGrid<'a> {
 impl<'a> Reducible<'a> for MessageGrid<'a> {
     type Item = Message;
 
-    fn count(&self, window: Window, cells: Option<Cells>) -> usize {
-        let mut n = 0;
-        self.walk(window, cells, |_, k| n = n.max(k + 1));
-        n
+    /// On a grid of cells 2^shift, a message starts an arrow when its pair's message before it
+    /// was sent in another cell: when their send times differ in a bit above the shift.
+    fn counts(&self, window: Window) -> Counts {
+        let mut counts = Counts::default();
+        let from = self.messages.partition_point(|m| m.send_ns < window.start_ns);
+        // Per pair, when its message before was sent, in the window.
+        let mut before: Vec<Option<u64>> = vec![None; self.pairs];
+        for (m, &pair) in in_window_messages(self.messages, window).iter().zip(&self.pair_of[from..]) {
+            let sent = m.send_ns - window.start_ns;
+            let before = &mut before[pair as usize];
+            counts.add(before.map_or(u64::BITS, |b| bits(b ^ sent)));
+            *before = Some(sent);
+        }
+        counts
     }
 
-    fn emit(&self, window: Window, cells: Option<Cells>) -> Vec<Counted<'a, Message>> {
-        let mut out: Vec<Counted<'a, Message>> = Vec::new();
+    fn emit(&self, window: Window, cells: Option<Cells>, drawn: usize) -> Vec<Counted<'a, Message>> {
+        let mut out: Vec<Counted<'a, Message>> = Vec::with_capacity(drawn);
         self.walk(window, cells, |i, k| {
             let m = &self.messages[i];
             match out.get_mut(k) {
@@ -508,6 +556,90 @@ mod tests {
         assert_eq!(part.lod.messages, Reduction { total: 100, shown: 100, cell_ns: None });
         assert!(part.messages.iter().all(|a| (50_000..51_000).contains(&a.item.send_ns)));
         assert!(whole.lod.messages.cell_ns.unwrap() > 500);
+    }
+
+    /// The grid that the search before the one-pass counts chose: from a first guess (the
+    /// budget spread over the goroutines), a pass over the items per try.
+    fn per_try_cells<'a, R: Reducible<'a>>(goroutines: usize, window: Window, budget: usize, items: &R) -> Option<Cells> {
+        let drawn = |shift: u32| items.emit(window, Some(Cells { shift }), 0).len();
+        if items.emit(window, None, 0).len() <= budget {
+            return None;
+        }
+        let fits = |shift: u32| drawn(shift) <= budget;
+        let per_goroutine = (budget / goroutines.max(1)).max(1) as u64;
+        let len = window.end_ns.saturating_sub(window.start_ns).max(1);
+        let mut shift = (len / per_goroutine).max(1).next_power_of_two().trailing_zeros();
+        if fits(shift) {
+            while shift > 0 && fits(shift - 1) {
+                shift -= 1;
+            }
+        } else {
+            while shift < 62 && !fits(shift + 1) {
+                shift += 1;
+            }
+            shift += 1;
+        }
+        Some(Cells { shift })
+    }
+
+    /// A trace-like model from a seed: goroutines switching state after runs of mostly short
+    /// and sometimes long segments, messages between random pairs at uneven times.
+    fn random_model(seed: u64) -> Model {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = move |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        let goroutines = 2 + next(6);
+        let mut clock = vec![0u64; goroutines as usize];
+        let mut segments = Vec::new();
+        for _ in 0..(200 + next(2000)) {
+            let g = next(goroutines);
+            let width = if next(10) == 0 { 20 } else { 1 + next(12) };
+            let len = 1 + next(1 << width);
+            let start = clock[g as usize];
+            clock[g as usize] += len;
+            segments.push(seg(g + 1, State::ALL[next(State::COUNT as u64) as usize], start, start + len));
+        }
+        segments.sort_by_key(|s| s.end_ns);
+        let mut sent = 0;
+        let messages: Vec<Message> = (0..(100 + next(3000)))
+            .map(|_| {
+                let width = 1 + next(14);
+                sent += next(1 << width);
+                msg(1 + next(goroutines), 1 + next(goroutines), sent)
+            })
+            .collect();
+        let duration_ns = clock.iter().copied().chain([sent]).max().unwrap_or(0);
+        let mut m = model(segments, messages, duration_ns);
+        m.goroutines = (1..=goroutines).map(|id| Goroutine { id, ..m.goroutines[0].clone() }).collect();
+        m
+    }
+
+    #[test]
+    fn one_counting_pass_chooses_the_grid_that_a_pass_per_try_chose() {
+        for seed in 0..60 {
+            let m = random_model(seed);
+            let pictures = Pictures::new(&m);
+            let whole = Window::whole(&m);
+            let windows = [whole, Window { start_ns: whole.end_ns / 3, end_ns: whole.end_ns / 2 + 1 }];
+            for (window, budget) in windows.into_iter().flat_map(|w| [1, 7, 50, 300, 5000].map(|b| (w, b))) {
+                let (segs, msgs) = (pictures.segments.counts(window), pictures.messages.counts(window));
+                for shift in 0..=MAX_SHIFT {
+                    let cells = Some(Cells { shift });
+                    assert_eq!(segs.drawn(Cells { shift }), pictures.segments.emit(window, cells, 0).len(), "seed {seed}, shift {shift}");
+                    assert_eq!(msgs.drawn(Cells { shift }), pictures.messages.emit(window, cells, 0).len(), "seed {seed}, shift {shift}");
+                }
+                let got = reduce(window, budget, &pictures.segments).1.map(|c| c.shift);
+                let expected = per_try_cells(m.goroutines.len(), window, budget, &pictures.segments).map(|c| c.shift);
+                assert_eq!(got, expected, "seed {seed}, {window:?}, budget {budget}");
+                let got = reduce(window, budget, &pictures.messages).1.map(|c| c.shift);
+                let expected = per_try_cells(m.goroutines.len(), window, budget, &pictures.messages).map(|c| c.shift);
+                assert_eq!(got, expected, "seed {seed}, {window:?}, budget {budget}");
+            }
+        }
     }
 
     #[test]

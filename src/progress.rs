@@ -24,6 +24,13 @@ impl Step {
 }
 
 impl Step {
+    /// Replaces the step's message, e.g. with the last line of a log that streams in.
+    pub fn say(&self, message: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(message.to_owned());
+        }
+    }
+
     /// Shows how many events were read so far; cheap enough to call for every event.
     #[inline]
     pub fn events(&self, n: u64) {

@@ -22,19 +22,17 @@ use common::toolchains::required;
 /// The Go versions the corpus is made with (scripts/gen-corpus.sh), as file name tags.
 const CORPUS_TAGS: &[&str] = &["1_19", "1_21", "1_22", "1_24", "1_26", "1_27"];
 
-/// The least a version's share of the corpus may hold: its nine suites, give or take one
-/// that a toolchain cannot run here.
-const MIN_TRACES_PER_VERSION: usize = 8;
+/// The least a version's share of the corpus may hold: its four suites (scripts/gen-corpus.sh);
+/// the extras (CPU samples, alloc/free, flight recorder) come on top.
+const MIN_TRACES_PER_VERSION: usize = 4;
 
 fn corpus_dir() -> PathBuf {
-    std::env::var_os("GOTRACE_CORPUS")
-        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/corpus"), PathBuf::from)
+    std::env::var_os("GOTRACE_CORPUS").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/corpus"), PathBuf::from)
 }
 
 fn corpus() -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(corpus_dir()) else { return Vec::new() };
-    let mut files: Vec<PathBuf> =
-        entries.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "trace")).collect();
+    let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "trace")).collect();
     files.sort();
     files
 }

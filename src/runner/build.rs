@@ -46,7 +46,7 @@ pub fn build(go: &Go, target: &Target, plan: &Plan, work: &Path, binary: &Path) 
 
 /// A file name in `dir` like `name` that does not exist yet, so the overlay adds rather than
 /// replaces.
-fn helper_path(dir: &Path, name: &str) -> PathBuf {
+pub fn helper_path(dir: &Path, name: &str) -> PathBuf {
     let stem = name.trim_end_matches(".go");
     let mut path = dir.join(name);
     let mut n = 1;

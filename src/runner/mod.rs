@@ -1,9 +1,9 @@
 //! `gotrace run` and `gotrace build`: find Go, resolve the target, instrument a copy, build,
 //! run with the user's terminal, then hand the trace to the viewer.
 
-mod build;
-mod exec;
-mod target;
+pub mod build;
+pub mod exec;
+pub mod target;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -74,12 +74,12 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
 }
 
 /// How the program ended, for the check.
-struct Ending<'a> {
+pub struct Ending<'a> {
     /// The program's name (the JUnit suite's).
-    name: &'a str,
-    outcome: Outcome,
-    program_code: i32,
-    crashed: Option<crate::trace::GoId>,
+    pub name: &'a str,
+    pub outcome: Outcome,
+    pub program_code: i32,
+    pub crashed: Option<crate::trace::GoId>,
 }
 
 /// What the program's helper files report beside the trace: a deadlock the watch saw, a
@@ -172,7 +172,7 @@ fn run_program(
 
 /// Checks the trace and hands it to the viewer; the program's failure, if any, decides the
 /// exit code, and with `--check` also what it left stuck.
-fn show(opts: &RunOptions, trace: &Path, binary: &Path, ending: &Ending) -> anyhow::Result<i32> {
+pub fn show(opts: &RunOptions, trace: &Path, binary: &Path, ending: &Ending) -> anyhow::Result<i32> {
     let program_code = ending.program_code;
     let checked = crate::view::load_trace(trace, Some(binary), opts.view.all).and_then(|mut model| {
         let found = check::check(&model, ending.outcome, ending.crashed, &opts.check.ignore);
@@ -217,7 +217,7 @@ fn prepare(go: Option<&Path>, targets: &[OsString]) -> anyhow::Result<(Go, Targe
     Ok((go, target))
 }
 
-fn plan(target: &Target) -> anyhow::Result<Plan> {
+pub fn plan(target: &Target) -> anyhow::Result<Plan> {
     let plan = {
         let _step = Step::start("instrumenting");
         instrument::plan(&target.files)?

@@ -35,6 +35,35 @@ pub fn resolve(go: &Go, args: &[OsString]) -> anyhow::Result<Target> {
     }
 }
 
+/// Resolves TARGET for a build inside a container, where no local Go answers `go list`: `.go`
+/// files of one directory, or a directory, built as a package of the module above it (if any)
+/// and otherwise as its files.
+pub fn resolve_without_go(args: &[OsString]) -> anyhow::Result<Target> {
+    let is_file = |a: &OsString| Path::new(a).extension().is_some_and(|e| e == "go");
+    if args.iter().all(is_file) {
+        return from_files(args);
+    }
+    let [dir] = args else {
+        bail!("give either .go files of one directory or one package directory, not {}", show(args));
+    };
+    let dir = std::path::absolute(dir).with_context(|| format!("bad path {}", dir.to_string_lossy()))?;
+    if !dir.is_dir() {
+        bail!("{} is neither .go files nor a package directory (with --docker, name the package by its directory)", dir.display());
+    }
+    let mut target = from_files(&go_files_in(&dir)?)?;
+    if module_root(&dir).is_some() {
+        target.name = dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "main".into());
+        target.build_args = vec![dir.clone().into_os_string()];
+        target.by_files = false;
+    }
+    Ok(target)
+}
+
+/// The directory of the `go.mod` that `dir` belongs to.
+pub fn module_root(dir: &Path) -> Option<&Path> {
+    dir.ancestors().find(|d| d.join("go.mod").is_file())
+}
+
 fn show(args: &[OsString]) -> String {
     args.iter().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")
 }

@@ -54,7 +54,7 @@ pub fn run(opts: &SetupOptions) -> anyhow::Result<()> {
         return list();
     }
     if opts.docker {
-        bail!("`gotrace setup-runtime --docker` is not available in this build yet");
+        return crate::container::setup(opts);
     }
     if is_legacy(opts.go.as_deref()) {
         bail!("`gotrace setup-runtime --go {LEGACY_GO}` is not available in this build yet");

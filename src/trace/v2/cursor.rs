@@ -62,7 +62,18 @@ fn uvarint(buf: &[u8], pos: &mut usize) -> Option<u64> {
 
 impl<'a> MCursor<'a> {
     pub fn new(m: u64, slot: Option<usize>, first: usize, end: usize) -> Self {
-        MCursor { m, slot, next_batch: first, end_batch: end, batch: &[], base: 0, pos: 0, last_ticks: 0, ev: RawEvent::default(), experimental: 0 }
+        MCursor {
+            m,
+            slot,
+            next_batch: first,
+            end_batch: end,
+            batch: &[],
+            base: 0,
+            pos: 0,
+            last_ticks: 0,
+            ev: RawEvent::default(),
+            experimental: 0,
+        }
     }
 
     /// Decodes the next event into `self.ev`; `false` when the M has no more events.
