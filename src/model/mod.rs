@@ -16,7 +16,7 @@ use crate::progress::Step;
 use crate::trace::{Event, EventKind, Reader, StackId, Tables};
 
 pub use goroutines::Goroutine;
-pub use messages::{ChannelTruth, Message, MessageKind};
+pub use messages::{closable, ChannelTruth, Message, MessageKind, SourceLines};
 pub use segments::{Segment, State};
 pub use stacks::{Frame, Stack, StackRef};
 
