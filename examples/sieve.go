@@ -1,5 +1,7 @@
 // sieve: the concurrent prime sieve — a generator and one filter goroutine per prime, in a
-// chain of channels.
+// chain of channels. The classic sieve leaks by design: when main has its primes it returns,
+// leaving the generator and every filter blocked on their channels, so `gotrace run --check`
+// reports them (and exits with 3).
 package main
 
 import "fmt"

@@ -8,11 +8,18 @@ bash scripts/install-go-toolchains.sh >/dev/null
 bash scripts/install-chromium.sh >/dev/null
 export GOTOOLCHAIN=local GOPROXY=off
 export GOTRACE_REQUIRE_TOOLCHAINS=1
+# The real programs' traces that tests/real_traces.rs reads (target/corpus; kept between runs).
+bash scripts/gen-corpus.sh >/dev/null
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e
+# The Go side: each runtime patch applied to a copy of its Go, proved by the probe and by
+# Go's own channel, select and trace tests (a few minutes; see patches/README.md).
+bash scripts/check-patches.sh
+patches=$?
 cargo test --release --locked --tests "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+[ "$patches" -eq 0 ] || status=1
 set -e
 # One closing line for the whole suite, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;/) p += $i; if ($(i+1) ~ /^failed;/) f += $i } }

@@ -56,6 +56,34 @@ pub enum Command {
         trace_stderr: bool,
         #[command(flatten)]
         show: ShowArgs,
+        #[command(flatten)]
+        check: CheckArgs,
+    },
+    /// Run `go test` with an execution trace per package; report leaked goroutines per package.
+    Test {
+        /// Packages, as `go test` takes them (default `.`; `./...` for all).
+        packages: Vec<OsString>,
+        /// Flags for `go test` (e.g. -run TestX -count 1).
+        #[arg(last = true, value_name = "GO TEST FLAGS")]
+        flags: Vec<OsString>,
+        #[command(flatten)]
+        go: GoArgs,
+        #[command(flatten)]
+        show: ShowArgs,
+        #[command(flatten)]
+        check: CheckArgs,
+    },
+    /// Report the goroutines an existing trace left stuck (leaks). Exit status 3 on leaks.
+    Check {
+        /// An execution trace, or a model written by `-o`.
+        trace: PathBuf,
+        /// The traced program's binary; needed to name functions in Go 1.5/1.6 traces.
+        binary: Option<PathBuf>,
+        /// Print the `check` object as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        check: IgnoreArgs,
     },
     /// Build an instrumented binary without running it (it writes its trace to stderr).
     Build {
@@ -140,6 +168,42 @@ pub struct GoArgs {
     pub runtime: Option<String>,
 }
 
+/// What leaks are and where they are reported: shared by `run` and `test`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct CheckArgs {
+    /// Fail on leaked goroutines: exit status 3 when the program succeeded but left goroutines
+    /// blocked on channels, select, locks, WaitGroups or conds (2 on a deadlock, the program's
+    /// own when it failed).
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub ignore: IgnoreArgs,
+}
+
+/// Which goroutines are never leaks, and the JUnit report.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct IgnoreArgs {
+    /// Goroutines started in FUNC or blocked under a call of FUNC are never leaks (repeatable;
+    /// e.g. main.watch, net/http.(*persistConn).readLoop).
+    #[arg(long, value_name = "FUNC")]
+    pub ignore: Vec<String>,
+    /// Also write the findings as JUnit XML to FILE, one test case per group of leaks.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+impl CheckArgs {
+    pub fn options(&self) -> crate::check::Options {
+        crate::check::Options { fail: self.check, ..self.ignore.options() }
+    }
+}
+
+impl IgnoreArgs {
+    pub fn options(&self) -> crate::check::Options {
+        crate::check::Options { fail: false, ignore: self.ignore.clone(), junit: self.junit.clone() }
+    }
+}
+
 /// How to show a model: shared by `view` and `run`.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ShowArgs {
@@ -204,7 +268,7 @@ fn parse_time_range(text: &str) -> Result<TimeRange, String> {
     Ok(TimeRange { from_ns, to_ns })
 }
 
-const SUBCOMMANDS: &[&str] = &["inspect", "view", "run", "build", "setup-runtime", "help"];
+const SUBCOMMANDS: &[&str] = &["inspect", "view", "run", "build", "check", "test", "setup-runtime", "help"];
 
 /// `gotrace trace.out [binary]`, the 2016 original's form, means `gotrace view trace.out [binary]`.
 fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
@@ -231,15 +295,22 @@ pub fn main() -> i32 {
             crate::view::view_trace(&trace, binary.as_deref(), &show.options()).map(|()| 0)
         }
         Command::View { trace: None, show, .. } => crate::view::view_example(&show.options()).map(|()| 0),
-        Command::Run { target, args, go, timeout, trace_out, trace_stderr, show } => crate::runner::run(&crate::runner::RunOptions {
-            targets: target,
-            args,
-            go: go.go,
-            timeout,
-            trace_out,
-            trace_stderr,
-            view: show.options(),
-        }),
+        Command::Run { target, args, go, timeout, trace_out, trace_stderr, show, check } => {
+            crate::runner::run(&crate::runner::RunOptions {
+                targets: target,
+                args,
+                go: go.go,
+                timeout,
+                trace_out,
+                trace_stderr,
+                view: show.options(),
+                check: check.options(),
+            })
+        }
+        Command::Test { packages, flags, go, show, check } => {
+            crate::gotest::run(&crate::gotest::TestOptions { packages, flags, go: go.go, view: show.options(), check: check.options() })
+        }
+        Command::Check { trace, binary, json, check } => crate::check::run(&trace, binary.as_deref(), json, &check.options()),
         Command::Build { target, output, go } => crate::runner::build(go.go.as_deref(), &target, output.as_deref()).map(|()| 0),
         Command::SetupRuntime(setup) => crate::setup::run(&setup.options()).map(|()| 0),
     };

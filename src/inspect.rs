@@ -21,6 +21,9 @@ pub struct Summary {
     pub duration_ns: u64,
     pub events: u64,
     pub events_by_kind: BTreeMap<&'static str, u64>,
+    /// Events of runtime experiments (e.g. `GODEBUG=traceallocfree=1`), stepped over and not
+    /// in `events`.
+    pub experimental_skipped: u64,
     pub goroutines: Goroutines,
     pub blocks: Blocks,
     pub unblocks: Unblocks,
@@ -118,6 +121,7 @@ impl Summary {
         s.blocks.total = s.blocks.by_reason.values().sum();
         s.top_block_stacks = top_stacks(tables, block_stacks);
         s.warnings = reader.warnings().to_vec();
+        s.experimental_skipped = reader.experimental_skipped();
         Ok(s)
     }
 
@@ -127,6 +131,9 @@ impl Summary {
         let _ = writeln!(out, "format       {}", self.format);
         let _ = writeln!(out, "duration     {:.3} ms", self.duration_ns as f64 / 1e6);
         let _ = writeln!(out, "events       {}", self.events);
+        if self.experimental_skipped > 0 {
+            let _ = writeln!(out, "             (and {} events of runtime experiments, skipped)", self.experimental_skipped);
+        }
         let g = &self.goroutines;
         let _ = writeln!(out, "goroutines   {} created ({} in package main), {} already running", g.created, g.user_created, g.existing);
         let _ = writeln!(out, "blocks       {}", self.blocks.total);

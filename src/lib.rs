@@ -3,7 +3,9 @@
 //!
 //! One module per stage of that pipeline; `cli` only parses the command line and calls them.
 
+pub mod check;
 pub mod cli;
+pub mod gotest;
 pub mod inspect;
 pub mod instrument;
 pub mod lod;

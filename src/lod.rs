@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::model::{Goroutine, Message, Meta, Model, Segment, Stack, State};
+use crate::model::{Check, Goroutine, Message, Meta, Model, Segment, Stack, State};
 use crate::trace::GoId;
 
 /// How many items the viewer gets at most.
@@ -99,6 +99,8 @@ pub struct Picture<'a> {
     pub segments: Vec<Counted<'a, Segment>>,
     pub messages: Vec<Counted<'a, Message>>,
     pub stacks: &'a [Stack],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<&'a Check>,
 }
 
 /// What the level of detail did, for the page to tell.
@@ -178,6 +180,7 @@ impl<'a> Pictures<'a> {
             segments,
             messages,
             stacks: &model.stacks,
+            check: model.check.as_ref(),
         }
     }
 }
@@ -440,6 +443,7 @@ mod tests {
             segments,
             messages,
             stacks: vec![],
+            check: None,
         }
     }
 

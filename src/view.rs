@@ -37,22 +37,27 @@ fn model_of(data: &[u8], binary: Option<&Path>, all: bool) -> anyhow::Result<Mod
 
 /// Shows `trace` as `opts` asks. `trace` may also be a model that `-o` wrote, to view it again.
 pub fn view_trace(trace: &Path, binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
-    let data = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;
-    view_bytes(data, binary, opts).with_context(|| trace.display().to_string())
+    show(load_trace(trace, binary, opts.all)?, opts)
 }
 
-fn view_bytes(data: Vec<u8>, binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
-    let model = if looks_like_json(&data) { Model::from_json(&data)? } else { model_of(&data, binary, opts.all)? };
-    show(model, opts)
+/// The model of `trace`, a trace file or a model that `-o` wrote.
+pub fn load_trace(trace: &Path, binary: Option<&Path>, all: bool) -> anyhow::Result<Model> {
+    let data = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;
+    load_bytes(&data, binary, all).with_context(|| trace.display().to_string())
+}
+
+fn load_bytes(data: &[u8], binary: Option<&Path>, all: bool) -> anyhow::Result<Model> {
+    Ok(if looks_like_json(data) { Model::from_json(data)? } else { model_of(data, binary, all)? })
 }
 
 /// `gotrace view` with no trace: the bundled example.
 pub fn view_example(opts: &ViewOptions) -> anyhow::Result<()> {
     eprintln!("gotrace: no trace given; showing the bundled example (a ping-pong between two goroutines)");
-    view_bytes(EXAMPLE_TRACE.to_vec(), None, opts)
+    show(load_bytes(EXAMPLE_TRACE, None, opts.all)?, opts)
 }
 
-fn show(model: Model, opts: &ViewOptions) -> anyhow::Result<()> {
+/// Writes or serves `model` as `opts` asks.
+pub fn show(model: Model, opts: &ViewOptions) -> anyhow::Result<()> {
     let window = match opts.window {
         Some(range) => range.window(&model).map_err(anyhow::Error::msg)?,
         None => Window::whole(&model),

@@ -1,7 +1,8 @@
-//! Every program in examples/ through `gotrace run --no-browser -o model.json` with an
+//! Every program in examples/ through `gotrace run --check --no-browser -o model.json` with an
 //! old-format Go (1.21) and a new-format one (1.27), with assertions on the model: the
-//! goroutines each example starts exist with main as their parent, and the messages the
-//! example sends appear between the right goroutines.
+//! goroutines each example starts exist with main as their parent, the messages the
+//! example sends appear between the right goroutines, and no goroutine leaks, except the
+//! sieve's generator and filters, which the classic sieve leaks by design (status 3).
 //!
 //! Missing toolchains skip loudly; GOTRACE_REQUIRE_TOOLCHAINS=1 makes them failures.
 
@@ -173,7 +174,7 @@ const EXAMPLES: &[(&str, &str, Check)] = &[
     ("server", "received 60 bytes\n", |m| {
         let main = m.main();
         m.children("main.client", 3);
-        m.children("net/http.Serve", 1);
+        m.children("net/http.(*Server).Serve", 1);
         // func1 is the handler; func2 closes the channel once the clients are done.
         m.children("main.main.func2", 1);
         assert!(!m.named("net/http.(*conn).serve").is_empty(), "connections are served on goroutines of their own");
@@ -193,7 +194,7 @@ fn run_examples(version: &str) {
             .arg("run")
             .arg("--go")
             .arg(&go)
-            .args(["--no-browser", "-o"])
+            .args(["--check", "--no-browser", "-o"])
             .arg(&json_path)
             .arg(format!("examples/{name}.go"))
             .output()
@@ -203,18 +204,44 @@ fn run_examples(version: &str) {
             Some(prefix) => stdout.lines().last().is_some_and(|l| l.starts_with(prefix)),
             None => stdout == *expected,
         };
-        if !out.status.success() || !stdout_ok {
+        let want_status = if *name == "sieve" { 3 } else { 0 };
+        if out.status.code() != Some(want_status) || !stdout_ok {
             failures.push(format!("{name}: status {:?}, stdout {stdout:?}, stderr {}", out.status.code(), stderr(&out)));
             continue;
         }
         let json: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
         let model = Model::read(&json);
+        if let Err(why) = leaks_as_expected(name, &json["check"], &model) {
+            failures.push(format!("{name}: {why}; stderr {}", stderr(&out)));
+        }
         if let Err(panic) = std::panic::catch_unwind(|| check(&model)) {
             let why = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
             failures.push(format!("{name}: {}", why.unwrap_or_default()));
         }
     }
     assert!(failures.is_empty(), "Go {version}:\n{}", failures.join("\n"));
+}
+
+/// The check says the program exited and leaked nothing, or for the sieve, exactly its
+/// generator and ten filters.
+fn leaks_as_expected(name: &str, check: &Value, model: &Model) -> Result<(), String> {
+    if check["outcome"] != "exited" {
+        return Err(format!("outcome {}", check["outcome"]));
+    }
+    let mut leaked: Vec<u64> = check["leaks"]
+        .as_array()
+        .ok_or("no leaks array")?
+        .iter()
+        .flat_map(|l| l["goroutines"].as_array().cloned().unwrap_or_default())
+        .filter_map(|id| id.as_u64())
+        .collect();
+    leaked.sort_unstable();
+    let mut want = if name == "sieve" { [model.named("main.generate"), model.named("main.filter")].concat() } else { vec![] };
+    want.sort_unstable();
+    if leaked != want {
+        return Err(format!("leaked {leaked:?}, want {want:?}: {check}"));
+    }
+    Ok(())
 }
 
 #[test]

@@ -3,7 +3,7 @@
 // line; the GPU expands it into a quad of the chosen width, so the whole picture is two draws.
 
 import { HEIGHT } from 'gotrace/layout.js';
-import { SPAWN, kindCode, stateCode } from 'gotrace/palette.js';
+import { SPAWN, STUCK, kindCode, stateCode } from 'gotrace/palette.js';
 
 /** Floats per instance: p0 (xyz), p1 (xyz), t0, t1 (normalized time), colour code. */
 export const STRIDE = 9;
@@ -12,13 +12,16 @@ export function buildLines(model, lay) {
   const segs = model.segments;
   const spawns = model.goroutines.filter((g) => lay.index.has(g.parent) && g.parent !== g.id);
   const data = new Float32Array((segs.length + spawns.length) * STRIDE);
+  const stuck = stuckGoroutines(model);
+  const end = model.meta?.duration_ns ?? lay.duration;
   let n = 0;
   for (const s of segs) {
     const i = lay.index.get(s.goroutine);
     if (i === undefined) continue;
     const t0 = s.start_ns / lay.duration;
     const t1 = s.end_ns / lay.duration;
-    n = put(data, n, lay.x[i], -t0 * HEIGHT, lay.z[i], lay.x[i], -t1 * HEIGHT, lay.z[i], t0, t1, stateCode(s.state));
+    const code = s.state === 'blocked' && s.end_ns >= end && stuck.has(s.goroutine) ? STUCK : stateCode(s.state);
+    n = put(data, n, lay.x[i], -t0 * HEIGHT, lay.z[i], lay.x[i], -t1 * HEIGHT, lay.z[i], t0, t1, code);
   }
   const segments = n;
   for (const g of spawns) {
@@ -64,4 +67,11 @@ export function segmentsByGoroutine(model, lay) {
   }
   for (const l of lists) l.sort((a, b) => a.start_ns - b.start_ns);
   return lists;
+}
+
+/** The goroutines that the model's check found stuck at the end: id → their leak group. */
+export function stuckGoroutines(model) {
+  const stuck = new Map();
+  for (const leak of model.check?.leaks ?? []) for (const id of leak.goroutines) stuck.set(id, leak);
+  return stuck;
 }

@@ -5,6 +5,7 @@ import { project } from 'gotrace/camera.js';
 import { STRIDE } from 'gotrace/geometry.js';
 import { HEIGHT } from 'gotrace/layout.js';
 import { formatNs, goroutineLabel, stackLines } from 'gotrace/format.js';
+import { stuckGoroutines } from 'gotrace/geometry.js';
 import { LABELS, nameOfCode } from 'gotrace/palette.js';
 
 const REACH_PX = 7;
@@ -86,6 +87,13 @@ export function describe(scene, hit) {
     lines.push(...stackLines(model.stacks?.[g.create_stack]).slice(0, 1));
   }
   lines.push(`lived ${formatNs(g.start_ns)} – ${g.end_ns === undefined ? 'end of trace' : formatNs(g.end_ns)}`);
+  const leak = scene.stuck.get(g.id);
+  if (leak) {
+    const how = model.check.outcome === 'deadlock' ? 'deadlocked' : 'leaked';
+    lines.push(`STUCK (${how}) since ${formatNs(leak.since_ns)}: ${leak.reason}${leak.count > 1 ? `, like ${leak.count - 1} more` : ''}`);
+    if (leak.blocked_at) lines.push(`  blocked at ${leak.blocked_at.func} ${leak.blocked_at.file}:${leak.blocked_at.line}`);
+  }
+  if (model.check?.crashed === g.id) lines.push('CRASHED: its panic or fatal error ended the program');
   const seg = segmentAt(scene.segsByG[hit.goroutine], ns);
   if (seg) {
     const reason = seg.reason ? ` (${seg.reason})` : '';

@@ -3,7 +3,7 @@
 
 import { OrbitCamera } from 'gotrace/camera.js';
 import { LevelOfDetail } from 'gotrace/detail.js';
-import { buildArrows, buildLines, segmentsByGoroutine } from 'gotrace/geometry.js';
+import { buildArrows, buildLines, segmentsByGoroutine, stuckGoroutines } from 'gotrace/geometry.js';
 import { describe, pick } from 'gotrace/hover.js';
 import { HEIGHT, layout } from 'gotrace/layout.js';
 import { Renderer } from 'gotrace/render.js';
@@ -47,7 +47,7 @@ async function start() {
   const show = (model) => {
     const lines = buildLines(model, lay);
     const arrows = buildArrows(model, lay);
-    Object.assign(scene, { model, lines, arrows, segsByG: segmentsByGoroutine(model, lay) });
+    Object.assign(scene, { model, lines, arrows, segsByG: segmentsByGoroutine(model, lay), stuck: stuckGoroutines(model) });
     renderer.clearLayers();
     renderer.addLayer(lines.data, lines.count, false);
     renderer.addLayer(arrows.data, arrows.count, true);
@@ -56,6 +56,7 @@ async function start() {
     Object.assign(hook, {
       model,
       lod: model.lod ?? null,
+      check: model.check ?? null,
       drawn: { goroutines: lay.x.length, segments: lines.segments, spawns: lines.spawns, arrows: arrows.count },
     });
   };
@@ -85,7 +86,7 @@ async function start() {
     ' ': () => { if (state.time >= 1) state.time = 0; state.playing = !state.playing; },
     p: () => { state.paused = !state.paused; },
     0: () => { state.mode = 0; }, 1: () => { state.mode = 1; }, 2: () => { state.mode = 2; },
-    3: () => { state.mode = 3; }, 4: () => { state.mode = 4; },
+    3: () => { state.mode = 3; }, 4: () => { state.mode = 4; }, 5: () => { state.mode = 5; },
     '+': () => { state.lineWidth = Math.min(16, state.lineWidth + 1); },
     '=': () => { state.lineWidth = Math.min(16, state.lineWidth + 1); },
     '-': () => { state.lineWidth = Math.max(1, state.lineWidth - 1); },

@@ -3,6 +3,7 @@
 
 export const STATES = ['running', 'runnable', 'blocked', 'sleeping', 'syscall'];
 export const SPAWN = 5; // the branch from a parent to a new goroutine
+export const STUCK = 6; // the last wait of a goroutine stuck at the end (leaked or deadlocked)
 export const ARROW_BASE = 8; // message kinds start here
 export const KINDS = ['chan', 'select', 'close', 'sync'];
 
@@ -13,6 +14,7 @@ export const COLORS = {
   sleeping: '#a06bff',
   syscall: '#c4c9d0',
   spawn: '#6f8fb8',
+  stuck: '#ff00ff',
   chan: '#e8f1ff',
   select: '#5cd0ff',
   close: '#ff9f43',
@@ -26,6 +28,7 @@ export const LABELS = {
   sleeping: 'sleeping',
   syscall: 'in a system call',
   spawn: 'goroutine creation',
+  stuck: 'stuck at the end (leaked or deadlocked)',
   chan: 'channel message',
   select: 'message in a select',
   close: 'channel close',
@@ -45,7 +48,7 @@ export function kindCode(kind) {
 /** The colour of each code as RGB floats, for the shader's table (16 entries). */
 export function colorTable() {
   const table = new Float32Array(16 * 3);
-  const names = [...STATES, 'spawn', null, null, ...KINDS];
+  const names = [...STATES, 'spawn', 'stuck', null, ...KINDS];
   names.forEach((name, code) => {
     if (!name) return;
     const hex = COLORS[name];
@@ -57,5 +60,6 @@ export function colorTable() {
 export function nameOfCode(code) {
   if (code < STATES.length) return STATES[code];
   if (code === SPAWN) return 'spawn';
+  if (code === STUCK) return 'stuck';
   return KINDS[code - ARROW_BASE] ?? 'chan';
 }

@@ -20,7 +20,7 @@
 // - the colour table is uploaded once, when a program is linked.
 
 import { STRIDE } from 'gotrace/geometry.js';
-import { ARROW_BASE, STATES, colorTable } from 'gotrace/palette.js';
+import { ARROW_BASE, STATES, STUCK, colorTable } from 'gotrace/palette.js';
 
 /** Lines at most this many device pixels wide are drawn as GL lines (1 px). */
 const THIN_PX = 1.5;
@@ -84,6 +84,7 @@ float emphasis(int code) {
   bool arrow = code >= ${ARROW_BASE};
   if (u_mode == 0) return 1.0;
   if (u_mode == 4) return arrow ? 1.0 : 0.1;
+  if (u_mode == 5 || u_mode == 1 && code == ${STUCK}) return code == ${STUCK} ? 1.0 : 0.1;
   int wanted = u_mode == 1 ? ${STATES.indexOf('blocked')} : u_mode == 2 ? ${STATES.indexOf('sleeping')} : ${STATES.indexOf('running')};
   return code == wanted ? 1.0 : 0.1;
 }

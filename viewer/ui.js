@@ -11,7 +11,7 @@ export const HOTKEYS = [
   ['r', 'restart playback'],
   ['space', 'pause / resume playback'],
   ['p', 'pause / resume auto-rotation'],
-  ['1 2 3 4', 'highlight blocked / sleeping / running / messages'],
+  ['1 2 3 4 5', 'highlight blocked / sleeping / running / messages / stuck at the end'],
   ['0', 'highlight nothing (default)'],
   ['+ -', 'wider / thinner lines'],
   ['s f', 'slower / faster playback'],
@@ -22,7 +22,7 @@ export const HOTKEYS = [
   ['wheel, pinch', 'zoom'],
 ];
 
-export const MODES = ['all', 'blocked', 'sleeping', 'running', 'messages'];
+export const MODES = ['all', 'blocked', 'sleeping', 'running', 'messages', 'stuck'];
 
 export function showInfo(model, scene, detail) {
   const meta = model.meta ?? {};
@@ -44,6 +44,7 @@ export function showInfo(model, scene, detail) {
     part.textContent = `showing ${formatNs(w.start_ns)} – ${formatNs(Math.min(w.end_ns, scene.lay.duration))} of the trace (--window)`;
     el.append(part);
   }
+  if (model.check) el.append(outcomeNotice(model.check));
   if (detail.aggregated) el.append(lodNotice(model.lod, detail));
   if (meta.unattributed) {
     const w = document.createElement('div');
@@ -54,6 +55,28 @@ export function showInfo(model, scene, detail) {
 }
 
 const count = (n) => n.toLocaleString('en-US');
+
+// How the program ended and what it left stuck (`gotrace run`'s check), with the key to see it.
+const ENDINGS = {
+  exited: 'the program exited',
+  deadlock: 'deadlock: all goroutines are asleep',
+  panic: 'the program crashed (panic or fatal error)',
+  timeout: 'stopped at --timeout',
+  interrupted: 'interrupted',
+  signal: 'killed by a signal',
+};
+
+function outcomeNotice(check) {
+  const el = document.createElement('div');
+  el.id = 'outcome';
+  const stuck = check.leaks.reduce((n, l) => n + l.count, 0);
+  const parts = [ENDINGS[check.outcome] ?? check.outcome];
+  if (check.crashed !== undefined) parts.push(`in goroutine ${check.crashed}`);
+  if (stuck) parts.push(`${stuck} goroutine${stuck === 1 ? '' : 's'} ${check.outcome === 'deadlock' ? 'stuck' : 'leaked'} (5 highlights them)`);
+  el.className = stuck || check.outcome === 'deadlock' || check.outcome === 'panic' ? 'warn' : '';
+  el.textContent = parts.join(' · ');
+  return el;
+}
 
 // Says on screen that a big trace is drawn aggregated, how much, and how to see detail.
 function lodNotice(lod, detail) {
@@ -79,7 +102,7 @@ function lodNotice(lod, detail) {
 
 export function showLegend() {
   const el = $('legend');
-  for (const name of ['running', 'runnable', 'blocked', 'sleeping', 'syscall', 'spawn', 'chan', 'select', 'close', 'sync']) {
+  for (const name of ['running', 'runnable', 'blocked', 'sleeping', 'syscall', 'stuck', 'spawn', 'chan', 'select', 'close', 'sync']) {
     const row = document.createElement('div');
     const swatch = document.createElement('i');
     swatch.style.background = COLORS[name];

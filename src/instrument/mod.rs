@@ -18,14 +18,31 @@ pub use source::GoFile;
 /// The generated file added to package main.
 pub const HELPER_SOURCE: &str = include_str!("helper.go");
 
+/// The generated files added to package main for Go 1.`minor` (`None`: a development Go),
+/// as (name, source). Chosen here rather than by build constraints, which Go ignores in
+/// files named on its command line.
+pub fn helper_sources(minor: Option<u32>) -> [(&'static str, &'static str); 2] {
+    // runtime/debug.SetCrashOutput came with Go 1.23.
+    let crash = if minor.is_none_or(|m| m >= 23) { include_str!("helper_crash.go") } else { include_str!("helper_nocrash.go") };
+    [("zz_gotrace.go", HELPER_SOURCE), ("zz_gotrace_crash.go", crash)]
+}
+
 /// The environment variable the instrumented program reads its trace path from.
 pub const TRACE_FILE_ENV: &str = "GOTRACE_TRACE_FILE";
+/// Where the deadlock watch writes its report; the watch runs only when this is set.
+pub const REPORT_FILE_ENV: &str = "GOTRACE_REPORT_FILE";
+/// Where a crash's report is copied (Go 1.23+).
+pub const CRASH_FILE_ENV: &str = "GOTRACE_CRASH_FILE";
+/// `FILE:FROM:TO` lines: the functions where the watch takes a receive or `select` for a
+/// wait a timer may end.
+pub const TIMER_FUNCS_ENV: &str = "GOTRACE_TIMER_FUNCS";
 
 /// What to do with a package's files.
 #[derive(Debug)]
 pub enum Plan {
-    /// Build with `file` replaced by `source` and the helper file added.
-    Instrument { file: PathBuf, source: String },
+    /// Build with `file` replaced by `source` and the helper files added. `timer_funcs` is
+    /// the value of [`TIMER_FUNCS_ENV`] for the program.
+    Instrument { file: PathBuf, source: String, timer_funcs: String },
     /// The program starts a trace itself: build it untouched and read the trace from stderr.
     OwnTrace,
     /// Go will refuse the source (syntax errors): build it untouched so that Go explains.
@@ -35,6 +52,7 @@ pub enum Plan {
 /// Plans the instrumentation of the package made of `files` (absolute paths with contents).
 pub fn plan(files: &[(PathBuf, String)]) -> anyhow::Result<Plan> {
     let mut main = None;
+    let mut timer_funcs = String::new();
     for (path, text) in files {
         let parsed = source::analyze(text).context("cannot start the Go parser")?;
         if parsed.has_error {
@@ -43,6 +61,9 @@ pub fn plan(files: &[(PathBuf, String)]) -> anyhow::Result<Plan> {
         if parsed.starts_trace {
             return Ok(Plan::OwnTrace);
         }
+        for (from, to) in &parsed.timer_funcs {
+            timer_funcs.push_str(&format!("{}:{from}:{to}\n", path.display()));
+        }
         if parsed.package == "main" && parsed.main.is_some() && main.is_none() {
             main = Some((path, text, parsed));
         }
@@ -50,7 +71,7 @@ pub fn plan(files: &[(PathBuf, String)]) -> anyhow::Result<Plan> {
     let Some((path, text, parsed)) = main else {
         bail!("no `func main` in package main among {}", describe(files));
     };
-    Ok(Plan::Instrument { file: path.clone(), source: rewrite(path, text, &parsed)? })
+    Ok(Plan::Instrument { file: path.clone(), source: rewrite(path, text, &parsed)?, timer_funcs })
 }
 
 fn describe(files: &[(PathBuf, String)]) -> String {

@@ -37,7 +37,25 @@ pub struct GoFile {
     pub main: Option<MainBody>,
     /// Imports runtime/trace and calls its Start.
     pub starts_trace: bool,
+    /// Line ranges (1-based, inclusive) of the functions that use timers, contexts or signals,
+    /// where a receive or `select` may be woken by a timer or a signal rather than by another
+    /// goroutine: the deadlock watch leaves those alone.
+    pub timer_funcs: Vec<(usize, usize)>,
 }
+
+/// What in a function's text says it may wait on a timer, a context's deadline or a signal.
+const TIMER_WORDS: &[&str] = &[
+    "time.After",
+    "time.Tick",
+    "time.NewTimer",
+    "time.NewTicker",
+    "time.Timer",
+    "time.Ticker",
+    "context.",
+    "Done()",
+    "signal.Notify",
+    "os.Signal",
+];
 
 /// Package-qualified calls that must stop the trace first, and the helper replacing each.
 const EXITS: &[(&str, &str, &str)] = &[
@@ -62,6 +80,7 @@ pub fn analyze(source: &str) -> Option<GoFile> {
         has_error: root.has_error(),
         main: None,
         starts_trace: false,
+        timer_funcs: timer_funcs(root, src),
     };
     let mut cursor = root.walk();
     for node in root.named_children(&mut cursor) {
@@ -81,6 +100,23 @@ pub fn analyze(source: &str) -> Option<GoFile> {
     }
     file.starts_trace = imports.iter().any(|(name, path)| path == "runtime/trace" && calls(root, src, name, "Start"));
     Some(file)
+}
+
+fn timer_funcs(root: Node, src: &[u8]) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    visit(root, &mut |node| {
+        if matches!(node.kind(), "function_declaration" | "method_declaration" | "func_literal") && uses_timers(text(node, src)) {
+            found.push((node.start_position().row + 1, node.end_position().row + 1));
+        }
+    });
+    found
+}
+
+/// Whether `code` names a timer: one of [`TIMER_WORDS`], or a `.C` field (a timer's or ticker's
+/// channel).
+fn uses_timers(code: &str) -> bool {
+    let field_c = code.match_indices(".C").any(|(at, _)| !code[at + 2..].starts_with(|c: char| c.is_alphanumeric() || c == '_'));
+    field_c || TIMER_WORDS.iter().any(|w| code.contains(w))
 }
 
 fn text<'s>(node: Node, src: &'s [u8]) -> &'s str {

@@ -31,7 +31,7 @@ fn one(path: &str, text: &str) -> Vec<(PathBuf, String)> {
 
 fn instrumented(text: &str) -> String {
     match plan(&one("/src/hello.go", text)).unwrap() {
-        Plan::Instrument { file, source } => {
+        Plan::Instrument { file, source, .. } => {
             assert_eq!(file, PathBuf::from("/src/hello.go"));
             source
         }
@@ -130,4 +130,23 @@ fn no_main_is_a_clear_error() {
 fn the_helper_file_is_package_main() {
     assert!(HELPER_SOURCE.contains("\npackage main\n"));
     assert!(HELPER_SOURCE.contains(TRACE_FILE_ENV));
+}
+
+#[test]
+fn functions_that_use_timers_are_listed_for_the_watch() {
+    let text = "package main\n\nimport \"time\"\n\nfunc wait(c chan int) {\n\t<-c\n}\n\nfunc tick(t *time.Ticker) {\n\t<-t.C\n}\n\nfunc main() {\n\tselect {\n\tcase <-time.After(time.Second):\n\t}\n\tgo func() {\n\t\t<-make(chan int)\n\t}()\n}\n";
+    let Plan::Instrument { timer_funcs, .. } = plan(&one("/p/main.go", text)).unwrap() else { panic!("not instrumented") };
+    // tick (lines 9-11) names a ticker's channel; main (13-20) calls time.After; wait and the
+    // func literal (which only receives) do not.
+    assert_eq!(timer_funcs, "/p/main.go:9:11\n/p/main.go:13:20\n");
+}
+
+#[test]
+fn the_crash_output_helper_needs_go_1_23() {
+    let crash = |minor| helper_sources(minor)[1].1;
+    assert!(crash(Some(23)).contains("SetCrashOutput") && crash(None).contains("SetCrashOutput"));
+    assert!(!crash(Some(22)).contains("SetCrashOutput("));
+    for minor in [Some(19), Some(27)] {
+        assert!(helper_sources(minor).iter().all(|(name, text)| name.starts_with("zz_gotrace") && text.contains("\npackage main\n")));
+    }
 }

@@ -3,6 +3,7 @@
 //!
 //! The model is format-independent: it only reads the event vocabulary of `crate::trace`.
 
+mod check;
 mod goroutines;
 mod messages;
 mod segments;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::progress::Step;
 use crate::trace::{Event, EventKind, Reader, StackId, Tables};
 
+pub use check::{Check, Leak, Outcome};
 pub use goroutines::Goroutine;
 pub use messages::{closable, ChannelTruth, Message, MessageKind, SourceLines};
 pub use segments::{Segment, State};
@@ -33,6 +35,9 @@ pub struct Model {
     /// The stacks that goroutines, segments and messages refer to by index.
     #[serde(default)]
     pub stacks: Vec<Stack>,
+    /// How the program ended and what it left stuck (`gotrace run`, `gotrace check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<Check>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -128,6 +133,7 @@ impl Builder {
             segments,
             messages,
             stacks,
+            check: None,
         }
     }
 }

@@ -18,12 +18,16 @@ use crate::toolchain::Go;
 pub fn build(go: &Go, target: &Target, plan: &Plan, work: &Path, binary: &Path) -> anyhow::Result<()> {
     let mut cmd = go.command();
     cmd.arg("build").arg("-o").arg(binary);
-    let mut extra = None;
-    if let Plan::Instrument { file, source } = plan {
-        let helper = helper_path(&target.dir);
-        let overlay = write_overlay(work, &[(file.clone(), source.as_str()), (helper.clone(), instrument::HELPER_SOURCE)])?;
+    let mut extra = Vec::new();
+    if let Plan::Instrument { file, source, .. } = plan {
+        let mut files = vec![(file.clone(), source.as_str())];
+        for (name, text) in instrument::helper_sources(go.minor()) {
+            let helper = helper_path(&target.dir, name);
+            files.push((helper.clone(), text));
+            extra.push(helper);
+        }
+        let overlay = write_overlay(work, &files)?;
         cmd.arg("-overlay").arg(overlay);
-        extra = Some(helper);
     }
     cmd.arg("--").args(&target.build_args);
     if target.by_files {
@@ -40,12 +44,14 @@ pub fn build(go: &Go, target: &Target, plan: &Plan, work: &Path, binary: &Path) 
     Ok(())
 }
 
-/// A file name in `dir` that does not exist yet, so the overlay adds rather than replaces.
-fn helper_path(dir: &Path) -> PathBuf {
-    let mut path = dir.join("zz_gotrace.go");
+/// A file name in `dir` like `name` that does not exist yet, so the overlay adds rather than
+/// replaces.
+fn helper_path(dir: &Path, name: &str) -> PathBuf {
+    let stem = name.trim_end_matches(".go");
+    let mut path = dir.join(name);
     let mut n = 1;
     while path.exists() {
-        path = dir.join(format!("zz_gotrace{n}.go"));
+        path = dir.join(format!("{stem}{n}.go"));
         n += 1;
     }
     path

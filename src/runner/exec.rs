@@ -26,6 +26,8 @@ pub struct Spec<'a> {
     /// Where the program's stderr goes instead of the user's (the trace, in stderr mode).
     pub stderr: Option<File>,
     pub timeout: Option<Duration>,
+    /// More environment for the program.
+    pub env: &'a [(OsString, OsString)],
 }
 
 pub struct Ended {
@@ -67,7 +69,7 @@ impl Interrupts {
 
 pub fn run(spec: Spec, _interrupts: &Interrupts) -> anyhow::Result<Ended> {
     let mut cmd = Command::new(spec.binary);
-    cmd.args(spec.args);
+    cmd.args(spec.args).envs(spec.env.iter().map(|(k, v)| (k, v)));
     match spec.trace_file {
         Some(path) => cmd.env(TRACE_FILE_ENV, path),
         None => cmd.env_remove(TRACE_FILE_ENV),

@@ -12,11 +12,15 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
+use crate::check;
 use crate::instrument::{self, Plan};
+use crate::model::Outcome;
 use crate::progress::Step;
 use crate::toolchain::Go;
 use crate::view::ViewOptions;
 use target::Target;
+
+pub use exec::exit_code;
 
 pub struct RunOptions {
     pub targets: Vec<OsString>,
@@ -29,6 +33,7 @@ pub struct RunOptions {
     /// Let the trace go to the program's stderr, as the 2016 original did.
     pub trace_stderr: bool,
     pub view: ViewOptions,
+    pub check: check::Options,
 }
 
 /// `gotrace run`: returns the exit code, the program's when it failed.
@@ -45,18 +50,105 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
 
     let trace = work.path().join("trace.out");
     let trace_on_stderr = opts.trace_stderr || matches!(plan, Plan::OwnTrace);
-    let ended = run_program(opts, &binary, &trace, trace_on_stderr, &interrupts)?;
-    let program_code = report_end(&ended, opts.timeout);
+    let watch = Watch::new(work.path(), &plan);
+    let ended = run_program(opts, &binary, &trace, trace_on_stderr, &watch, &interrupts)?;
+    let (outcome, program_code) = watch.outcome(&ended, opts.timeout);
+    let crashed = watch.crash_report().as_deref().and_then(check::crashed_goroutine);
+    let ending = Ending { name: &target.name, outcome, program_code, crashed };
 
-    if std::fs::metadata(&trace).map(|m| m.len()).unwrap_or(0) == 0 {
+    let written = std::fs::metadata(&trace).map(|m| m.len()).unwrap_or(0);
+    if written == 0 {
         eprintln!("gotrace: the program wrote no trace");
         return Ok(if program_code == 0 { 1 } else { program_code });
+    }
+    if written <= crate::trace::HEADER_LEN as u64 && program_code != 0 {
+        // Before Go 1.22 the runtime flushes nothing of the trace when a goroutine crashes.
+        eprintln!("gotrace: the program ended before any of its trace was written: no picture");
+        return Ok(program_code);
     }
     if let Some(keep) = &opts.trace_out {
         std::fs::copy(&trace, keep).with_context(|| format!("cannot write {}", keep.display()))?;
     }
     interrupts.exit_on_next(work.path().to_path_buf(), program_code);
-    show(opts, &trace, &binary, program_code)
+    show(opts, &trace, &binary, &ending)
+}
+
+/// How the program ended, for the check.
+struct Ending<'a> {
+    /// The program's name (the JUnit suite's).
+    name: &'a str,
+    outcome: Outcome,
+    program_code: i32,
+    crashed: Option<crate::trace::GoId>,
+}
+
+/// What the program's helper files report beside the trace: a deadlock the watch saw, a
+/// crash's report (Go 1.23+). Both files live in gotrace's temporary directory.
+struct Watch {
+    report: PathBuf,
+    crash: PathBuf,
+    timer_funcs: Option<String>,
+}
+
+impl Watch {
+    fn new(work: &Path, plan: &Plan) -> Watch {
+        let timer_funcs = match plan {
+            Plan::Instrument { timer_funcs, .. } => Some(timer_funcs.clone()),
+            _ => None,
+        };
+        Watch { report: work.join("report.txt"), crash: work.join("crash.txt"), timer_funcs }
+    }
+
+    /// The environment that turns the watch on, for an instrumented program. Go 1.22+ also
+    /// completes a generation of the trace every 100 ms instead of every second, so that a
+    /// crash loses little of it.
+    fn env(&self) -> Vec<(OsString, OsString)> {
+        let Some(timer_funcs) = &self.timer_funcs else { return Vec::new() };
+        let mut env = vec![
+            (instrument::REPORT_FILE_ENV.into(), self.report.clone().into_os_string()),
+            (instrument::CRASH_FILE_ENV.into(), self.crash.clone().into_os_string()),
+            (instrument::TIMER_FUNCS_ENV.into(), timer_funcs.into()),
+        ];
+        let godebug = std::env::var("GODEBUG").unwrap_or_default();
+        if !godebug.contains("traceadvanceperiod=") {
+            let period = "traceadvanceperiod=100000000";
+            env.push(("GODEBUG".into(), if godebug.is_empty() { period.into() } else { format!("{godebug},{period}").into() }));
+        }
+        env
+    }
+
+    /// The goroutine dump of a deadlock, when the watch ended the program for one.
+    fn deadlock(&self) -> Option<String> {
+        std::fs::read_to_string(&self.report).ok()?.strip_prefix("deadlock\n").map(str::to_owned)
+    }
+
+    /// Go's report of a crash, when the program crashed.
+    fn crash_report(&self) -> Option<String> {
+        std::fs::read_to_string(&self.crash).ok().filter(|r| !r.trim().is_empty())
+    }
+
+    /// How the program ended, said on stderr unless it simply succeeded, and the exit code
+    /// to pass on.
+    fn outcome(&self, ended: &exec::Ended, timeout: Option<Duration>) -> (Outcome, i32) {
+        if let Some(dump) = self.deadlock().filter(|_| !ended.timed_out && !ended.interrupted) {
+            eprint!("{}", check::deadlock_report(&dump));
+            eprintln!("gotrace: ended the program: every goroutine was blocked with nothing left to wake it");
+            return (Outcome::Deadlock, 2);
+        }
+        let code = report_end(ended, timeout);
+        let outcome = if ended.timed_out {
+            Outcome::Timeout
+        } else if ended.interrupted {
+            Outcome::Interrupted
+        } else if self.crash_report().is_some() {
+            Outcome::Panic
+        } else if ended.status.code().is_none() {
+            Outcome::Signal
+        } else {
+            Outcome::Exited
+        };
+        (outcome, code)
+    }
 }
 
 /// Runs the built program with its trace going to `trace`, directly or through its stderr.
@@ -65,9 +157,11 @@ fn run_program(
     binary: &Path,
     trace: &Path,
     trace_on_stderr: bool,
+    watch: &Watch,
     interrupts: &exec::Interrupts,
 ) -> anyhow::Result<exec::Ended> {
-    let mut spec = exec::Spec { binary, args: &opts.args, trace_file: None, stderr: None, timeout: opts.timeout };
+    let env = watch.env();
+    let mut spec = exec::Spec { binary, args: &opts.args, trace_file: None, stderr: None, timeout: opts.timeout, env: &env };
     if trace_on_stderr {
         spec.stderr = Some(File::create(trace).with_context(|| format!("cannot create {}", trace.display()))?);
     } else {
@@ -76,10 +170,20 @@ fn run_program(
     exec::run(spec, interrupts)
 }
 
-/// Hands the trace to the viewer; the program's failure, if any, decides the exit code.
-fn show(opts: &RunOptions, trace: &Path, binary: &Path, program_code: i32) -> anyhow::Result<i32> {
-    match crate::view::view_trace(trace, Some(binary), &opts.view) {
-        Ok(()) => Ok(program_code),
+/// Checks the trace and hands it to the viewer; the program's failure, if any, decides the
+/// exit code, and with `--check` also what it left stuck.
+fn show(opts: &RunOptions, trace: &Path, binary: &Path, ending: &Ending) -> anyhow::Result<i32> {
+    let program_code = ending.program_code;
+    let checked = crate::view::load_trace(trace, Some(binary), opts.view.all).and_then(|mut model| {
+        let found = check::check(&model, ending.outcome, ending.crashed, &opts.check.ignore);
+        check::report(&found, ending.name, &opts.check, false)?;
+        let code = if opts.check.fail { check::exit_status(&found, program_code) } else { program_code };
+        model.check = Some(found);
+        crate::view::show(model, &opts.view)?;
+        Ok(code)
+    });
+    match checked {
+        Ok(code) => Ok(code),
         // The program's failure matters more than a trace it cut short.
         Err(e) if program_code != 0 => {
             eprintln!("gotrace: {e:#}");

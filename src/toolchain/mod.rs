@@ -41,6 +41,11 @@ impl Go {
         Command::new(&self.path)
     }
 
+    /// The minor version, 21 for "go1.21.13"; `None` for development builds (taken as new).
+    pub fn minor(&self) -> Option<u32> {
+        self.version.strip_prefix("go1.")?.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    }
+
     /// The line gotrace prints before building: "using go1.21.13 at /usr/local/go/bin/go".
     pub fn describe(&self) -> String {
         format!("using {} at {}", self.version, self.path.display())
@@ -113,6 +118,14 @@ fn env_values(go: &Path, keys: &[&str]) -> anyhow::Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minor_versions() {
+        let go = |v: &str| Go { path: PathBuf::new(), version: v.to_owned(), goroot: PathBuf::new() };
+        assert_eq!(go("go1.21.13").minor(), Some(21));
+        assert_eq!(go("go1.27rc1").minor(), Some(27));
+        assert_eq!(go("devel go1.28-abc").minor(), None);
+    }
 
     #[test]
     fn no_go_anywhere_says_how_to_get_one() {

@@ -14,8 +14,10 @@ pub enum TraceError {
     /// The header names a trace format gotrace does not read.
     #[error("unsupported trace format {header:?} at byte 0: expected a Go 1.5–1.27 execution trace header (\"go 1.N trace\")")]
     Unsupported { header: String },
-    /// The events cannot be put in an order consistent with their sequence numbers.
-    #[error("inconsistent trace at byte {offset}: {detail}")]
+    /// The events cannot be put in an order consistent with their sequence numbers. Every
+    /// byte parsed, so the runtime wrote this (or a file cut at an unlucky place): when Go's
+    /// own tool reads the file, gotrace is the one at fault, and the message says so.
+    #[error("inconsistent trace at byte {offset}: {detail} (if `go tool trace` reads this file, it is a gotrace bug: please report it, with the trace)")]
     Inconsistent { offset: u64, detail: String },
 }
 

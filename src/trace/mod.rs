@@ -143,6 +143,15 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Events of experiments that the reader stepped over, not handed out (the old format
+    /// has none).
+    pub fn experimental_skipped(&self) -> u64 {
+        match &self.inner {
+            Inner::V1(_) => 0,
+            Inner::V2(r) => r.experimental_skipped(),
+        }
+    }
+
     #[inline]
     pub fn next_event(&mut self) -> Result<Option<Event>> {
         match &mut self.inner {

@@ -31,6 +31,8 @@ pub struct MCursor<'a> {
     pos: usize,
     last_ticks: u64,
     pub ev: RawEvent,
+    /// Events of known experiments stepped over so far.
+    pub experimental: u64,
 }
 
 /// A uvarint at `*pos`, or `None` if it is cut off or wider than 64 bits (the caller
@@ -60,7 +62,7 @@ fn uvarint(buf: &[u8], pos: &mut usize) -> Option<u64> {
 
 impl<'a> MCursor<'a> {
     pub fn new(m: u64, slot: Option<usize>, first: usize, end: usize) -> Self {
-        MCursor { m, slot, next_batch: first, end_batch: end, batch: &[], base: 0, pos: 0, last_ticks: 0, ev: RawEvent::default() }
+        MCursor { m, slot, next_batch: first, end_batch: end, batch: &[], base: 0, pos: 0, last_ticks: 0, ev: RawEvent::default(), experimental: 0 }
     }
 
     /// Decodes the next event into `self.ev`; `false` when the M has no more events.
@@ -86,6 +88,7 @@ impl<'a> MCursor<'a> {
                 Kind::Timed(n) => n,
                 Kind::Experimental(n) => {
                     self.read_args(n, start)?;
+                    self.experimental += 1;
                     continue;
                 }
                 Kind::UnknownExperimental => {

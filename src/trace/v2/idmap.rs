@@ -54,12 +54,32 @@ impl<V> IdMap<V> {
             return;
         }
         // The vector may grow to about twice the entries it holds: linear in the input.
-        if id < (2 * self.dense_count + DENSE_SLACK) as u64 {
-            self.dense.resize_with(i + 1, || None);
+        let bound = 2 * self.dense_count + DENSE_SLACK;
+        if i < bound {
+            // Geometric growth keeps sequential ids amortized O(1) and makes the moves out of
+            // `sparse` in `grow` rare.
+            self.grow((i + 1).max(2 * self.dense.len()).min(bound));
+            if self.dense[i].is_none() {
+                self.dense_count += 1;
+            }
             self.dense[i] = Some(value);
-            self.dense_count += 1;
         } else {
             self.sparse.insert(id, value);
+        }
+    }
+
+    /// Lengthens the vector, moving the ids it now covers out of `sparse`: an id lives in
+    /// `dense` exactly when it is below `dense.len()`, which is all `get` looks at. (Ids come
+    /// in any order: a generation's stack table lists them as the runtime's hash map holds
+    /// them, so a large id can arrive while the vector is still short.)
+    fn grow(&mut self, len: usize) {
+        self.dense.resize_with(len, || None);
+        if self.sparse.is_empty() {
+            return;
+        }
+        for (id, v) in self.sparse.extract_if(|&id, _| id < len as u64) {
+            self.dense[id as usize] = Some(v);
+            self.dense_count += 1;
         }
     }
 
@@ -98,5 +118,21 @@ mod tests {
         assert_eq!((m.get(3), m.get(u64::MAX)), (None, None));
         *m.get_mut(1 << 40).unwrap() = 'd';
         assert_eq!(m.get(1 << 40), Some(&'d'));
+    }
+
+    #[test]
+    fn an_id_kept_aside_is_found_after_the_vector_grows_past_it() {
+        let mut m = IdMap::default();
+        let far = DENSE_SLACK as u64 + 100;
+        m.insert(far, "far");
+        for id in 1..far + 10 {
+            if id != far {
+                m.insert(id, "near");
+            }
+        }
+        assert!(m.dense.len() > far as usize, "the vector grew past the far id");
+        assert_eq!((m.get(far), m.get(far - 1), m.get(far + 10)), (Some(&"far"), Some(&"near"), None));
+        m.remove(far);
+        assert_eq!(m.get(far), None);
     }
 }

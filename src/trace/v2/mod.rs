@@ -34,6 +34,11 @@ impl<'a> Reader<'a> {
         &self.0.warnings
     }
 
+    /// Events of experiments (e.g. AllocFree) stepped over so far.
+    pub fn experimental_skipped(&self) -> u64 {
+        self.0.experimental + self.0.cursors.iter().map(|c| c.experimental).sum::<u64>()
+    }
+
     /// Inlined, with [`State::next_event`], into the caller's loop: handing out an event is
     /// then a copy out of `pending`, not a call per event.
     #[inline]
@@ -67,6 +72,8 @@ struct State<'a> {
     origin_ns: Option<u64>,
     last_ts: u64,
     warnings: Vec<String>,
+    /// Experimental events stepped over in the generations before the current one.
+    experimental: u64,
 }
 
 impl<'a> State<'a> {
@@ -88,6 +95,7 @@ impl<'a> State<'a> {
             origin_ns: None,
             last_ts: 0,
             warnings: Vec::new(),
+            experimental: 0,
         })
     }
 
@@ -135,11 +143,23 @@ impl<'a> State<'a> {
     /// Indexes the next generation and sets up its cursors; `false` at the end of the file.
     fn next_generation(&mut self, tables: &mut Tables) -> Result<bool> {
         let (start, prev) = if self.started { (self.gen.end, Some(self.gen.gen)) } else { (HEADER_LEN, None) };
-        if !self.gen.scan(self.data, start, self.minor, prev)? {
-            return Ok(false);
+        match self.gen.scan(self.data, start, self.minor, prev) {
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
+            // A program that crashed or was killed leaves its last generation cut off; the
+            // complete ones before it are still the program's story up to then.
+            Err(TraceError::Truncated { offset, .. }) if self.started => {
+                self.warnings.push(format!(
+                    "the trace is cut off at byte {offset} (the program crashed or was killed): read up to the end of generation {}",
+                    prev.unwrap_or(0)
+                ));
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
         }
         self.started = true;
         self.gen_tables.load(self.data, &self.gen.string_batches, &self.gen.stack_batches, tables)?;
+        self.experimental += self.cursors.iter().map(|c| c.experimental).sum::<u64>();
         self.cursors.clear();
         for mb in &self.gen.ms {
             let mut c = MCursor::new(mb.m, self.order.m_slot(mb.m), mb.first, mb.end);

@@ -1,0 +1,3 @@
+module chanops
+
+go 1.25
