@@ -12,7 +12,7 @@ for v in 1.21.13 1.22.10 1.23.9 1.24.11 1.25.5 1.26.6 1.27.3; do
 done
 programs=("$@")
 if [ ${#programs[@]} -eq 0 ]; then
-  programs=(pingpong patterns tasks many)
+  programs=(pingpong patterns tasks many rangepong fanin)
 fi
 # Fixtures must stay small: they are committed and read by every test run.
 max_bytes=$((200 * 1024))

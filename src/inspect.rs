@@ -7,8 +7,9 @@ use anyhow::Context;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::model::{closable, SourceLines};
 use crate::progress::Step;
-use crate::trace::{EventKind, Reader, StackId, StrId, Tables, KIND_NAMES};
+use crate::trace::{EventKind, GoId, Reader, StackId, StrId, Tables, KIND_NAMES};
 
 /// How many blocking stacks the summary lists.
 const TOP_STACKS: usize = 10;
@@ -49,6 +50,8 @@ pub struct Blocks {
 #[derive(Debug, Default, Serialize)]
 pub struct Unblocks {
     pub total: u64,
+    /// Of those, goroutines woken from a channel operation by `close` of the channel.
+    pub by_close: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -81,7 +84,10 @@ impl Summary {
         let mut by_kind = [0u64; KIND_NAMES.len()];
         let mut creations: Vec<StackId> = Vec::new();
         let mut block_stacks: FxHashMap<(StackId, StrId), u64> = FxHashMap::default();
-        reader.for_each_event(|ev, _| {
+        // What each goroutine last blocked on, to tell which wake-ups a close could be.
+        let mut blocked_on: FxHashMap<GoId, StrId> = FxHashMap::default();
+        let mut sources = SourceLines::default();
+        reader.for_each_event(|ev, tables| {
             s.events += 1;
             progress.events(s.events);
             first_ts.get_or_insert(ev.ts);
@@ -90,8 +96,17 @@ impl Summary {
             match ev.kind {
                 EventKind::GoCreate { start_stack, .. } => creations.push(start_stack),
                 EventKind::GoExisting { .. } => s.goroutines.existing += 1,
-                EventKind::GoBlock { reason } => *block_stacks.entry((ev.stack, reason)).or_default() += 1,
-                EventKind::GoUnblock { .. } => s.unblocks.total += 1,
+                EventKind::GoBlock { reason } => {
+                    *block_stacks.entry((ev.stack, reason)).or_default() += 1;
+                    blocked_on.insert(ev.g, reason);
+                }
+                EventKind::GoUnblock { goroutine } => {
+                    s.unblocks.total += 1;
+                    let on_channel = blocked_on.remove(&goroutine).is_some_and(|r| closable(tables.str(r)));
+                    if on_channel && ev.g != 0 && sources.woke_by_close(tables, ev.stack) {
+                        s.unblocks.by_close += 1;
+                    }
+                }
                 _ => {}
             }
         })?;
@@ -126,6 +141,7 @@ impl Summary {
             let _ = writeln!(out, "  {n:>10}  {}", reason_text(reason));
         }
         let _ = writeln!(out, "unblocks     {}", self.unblocks.total);
+        let _ = writeln!(out, "  {:>10}  by close of a channel", self.unblocks.by_close);
         let _ = writeln!(out, "events by kind");
         for (kind, n) in sorted_desc(&self.events_by_kind) {
             let _ = writeln!(out, "  {n:>10}  {kind}");

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::segments::{Current, State};
 use super::stacks::StackRef;
-use crate::trace::{Event, Frame, GoId, StrId, Tables};
+use crate::trace::{Event, Frame, GoId, StackId, StrId, Tables};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -61,7 +61,7 @@ struct Half {
 pub struct Matcher {
     inferred: Vec<Message>,
     exact: Vec<Message>,
-    runtime_source: RuntimeSource,
+    sources: SourceLines,
     sends: HashMap<(u64, u64), Half>,
     recvs: HashMap<(u64, u64), Half>,
     unattributed: u64,
@@ -77,21 +77,28 @@ enum Direction {
     Closed,
 }
 
-/// Reads the runtime's own source to tell what `runtime.selectgo` did at a line of a
-/// waker's stack: it hands a value over by calling `send(…)` or `recv(…)`, one line each, and
-/// the trace keeps no frame below it. Files are read once; a missing file tells nothing.
+/// Reads Go source files (the runtime's and the program's) at the lines a waker's stack names:
+/// the trace keeps the line, not what was done there. Files are read once; a missing file
+/// tells nothing.
 #[derive(Default)]
-struct RuntimeSource {
+pub struct SourceLines {
     files: HashMap<StrId, Option<Vec<String>>>,
 }
 
-impl RuntimeSource {
-    fn select_call(&mut self, tables: &Tables, frame: &Frame) -> Option<Direction> {
+impl SourceLines {
+    /// The source text at `frame`, without its indentation.
+    fn at(&mut self, tables: &Tables, frame: &Frame) -> Option<&str> {
         let lines = self
             .files
             .entry(frame.file)
             .or_insert_with(|| std::fs::read_to_string(tables.str(frame.file)).ok().map(|t| t.lines().map(str::to_string).collect()));
-        let line = lines.as_ref()?.get((frame.line as usize).checked_sub(1)?)?.trim_start();
+        Some(lines.as_ref()?.get((frame.line as usize).checked_sub(1)?)?.trim_start())
+    }
+
+    /// What `runtime.selectgo` did at `frame`: it hands a value over by calling `send(…)` or
+    /// `recv(…)`, one line each, and the trace keeps no frame below it.
+    fn select_call(&mut self, tables: &Tables, frame: &Frame) -> Option<Direction> {
+        let line = self.at(tables, frame)?;
         if line.starts_with("send(") {
             Some(Direction::ToBlocked)
         } else if line.starts_with("recv(") {
@@ -100,6 +107,24 @@ impl RuntimeSource {
             None
         }
     }
+
+    /// Whether a stock trace's waker, with `stack`, woke a goroutine blocked on a channel by
+    /// closing it. The tracer's skip count drops `runtime.closechan` from a close's stack,
+    /// while a send or receive keeps a runtime frame (`chansend1`, `selectgo`, …): a stack that
+    /// starts outside the runtime is a close, unless the source line there, when the file is
+    /// at hand, says otherwise.
+    pub fn woke_by_close(&mut self, tables: &Tables, stack: StackId) -> bool {
+        let Some(first) = tables.stack(stack).first() else { return false };
+        if tables.str(first.func).starts_with("runtime.") {
+            return false;
+        }
+        self.at(tables, first).is_none_or(|line| line.contains("close("))
+    }
+}
+
+/// The block reasons that a `close` of the channel ends.
+pub fn closable(reason: &str) -> bool {
+    matches!(reason, "chan receive" | "select")
 }
 
 impl Matcher {
@@ -112,7 +137,10 @@ impl Matcher {
                 _ => (MessageKind::Chan, Some(Direction::ToBlocked)),
             },
             "chan send" => (MessageKind::Chan, Some(Direction::FromBlocked)),
-            "select" => (MessageKind::Select, self.unblocker_direction(tables, ev)),
+            "select" => match self.unblocker_direction(tables, ev) {
+                Some(Direction::Closed) => (MessageKind::Close, Some(Direction::Closed)),
+                direction => (MessageKind::Select, direction),
+            },
             "sync" | "sync.(*Cond).Wait" => (MessageKind::Sync, Some(Direction::ToBlocked)),
             _ => return,
         };
@@ -132,8 +160,11 @@ impl Matcher {
     }
 
     /// In stock traces the waker's stack is the only sign of what it did to the channel:
-    /// the innermost channel operation on it decides.
+    /// a close (see `SourceLines::woke_by_close`), else the innermost channel operation on it.
     fn unblocker_direction(&mut self, tables: &Tables, ev: &Event) -> Option<Direction> {
+        if self.sources.woke_by_close(tables, ev.stack) {
+            return Some(Direction::Closed);
+        }
         for frame in tables.stack(ev.stack) {
             let direction = match tables.str(frame.func) {
                 "runtime.closechan" => Some(Direction::Closed),
@@ -141,7 +172,7 @@ impl Matcher {
                 "runtime.chanrecv" | "runtime.chanrecv1" | "runtime.chanrecv2" | "runtime.selectnbrecv" | "runtime.recv" => {
                     Some(Direction::FromBlocked)
                 }
-                "runtime.selectgo" => self.runtime_source.select_call(tables, frame),
+                "runtime.selectgo" => self.sources.select_call(tables, frame),
                 _ => continue,
             };
             return direction;
@@ -204,7 +235,7 @@ fn exact_message(chan: u64, send: &Half, recv: &Half) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{EventKind, Frame, StackId};
+    use crate::trace::{EventKind, Frame};
 
     fn unblock(tables: &mut Tables, g: GoId, ts: u64, func: &str) -> Event {
         let f = tables.intern_str(func);
@@ -273,6 +304,33 @@ mod tests {
         let got: Vec<_> = msgs.iter().map(|m| (m.from, m.to)).collect();
         assert_eq!(got, vec![(9, 7), (7, 9)]);
         assert_eq!(unattributed, 1);
+    }
+
+    #[test]
+    fn a_waker_stack_that_starts_outside_the_runtime_is_a_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let main_go = dir.path().join("main.go");
+        std::fs::write(&main_go, "func main() {\n\tclose(table)\n\ttable <- 1\n}\n").unwrap();
+        let mut tables = Tables::default();
+        let func = tables.intern_str("main.main");
+        let file = tables.intern_str(main_go.to_str().unwrap());
+        let missing = tables.intern_str("/nonexistent/main.go");
+        let mut waker = |file, line, ts| {
+            let stack = tables.intern_stack(&[Frame { pc: 1, func, file, line }]);
+            Event { ts, g: 7, p: 0, stack, kind: EventKind::GoUnblock { goroutine: 9 } }
+        };
+        let (closed, in_select, unread, not_close) =
+            (waker(file, 2, 100), waker(file, 2, 200), waker(missing, 5, 300), waker(file, 3, 400));
+        let mut m = Matcher::default();
+        m.unblocked(&tables, &closed, 9, blocked("chan receive", 10));
+        m.unblocked(&tables, &in_select, 9, blocked("select", 150));
+        m.unblocked(&tables, &unread, 9, blocked("chan receive", 250));
+        m.unblocked(&tables, &not_close, 9, blocked("chan receive", 350));
+        let (msgs, _, _) = m.finish(&|_| true);
+        let kinds: Vec<_> = msgs.iter().map(|m| m.kind).collect();
+        use MessageKind::{Chan, Close};
+        assert_eq!(kinds, vec![Close, Close, Close, Chan], "a source line without close( is not a close");
+        assert_eq!((msgs[1].from, msgs[1].to), (7, 9), "the closer woke the selecting goroutine");
     }
 
     #[test]

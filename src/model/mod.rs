@@ -18,7 +18,7 @@ use crate::trace::{Event, EventKind, Reader, StackId, Tables};
 
 pub use check::{Check, Leak, Outcome};
 pub use goroutines::Goroutine;
-pub use messages::{ChannelTruth, Message, MessageKind};
+pub use messages::{closable, ChannelTruth, Message, MessageKind, SourceLines};
 pub use segments::{Segment, State};
 pub use stacks::{Frame, Stack, StackRef};
 
