@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::model::{Goroutine, Message, Meta, Model, Segment, Stack, State};
+use crate::model::{Channel, Goroutine, Message, Meta, Model, Segment, Stack, State};
 use crate::trace::GoId;
 
 /// How many items the viewer gets at most.
@@ -98,6 +98,8 @@ pub struct Picture<'a> {
     pub goroutines: &'a [Goroutine],
     pub segments: Vec<Counted<'a, Segment>>,
     pub messages: Vec<Counted<'a, Message>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub channels: &'a [Channel],
     pub stacks: &'a [Stack],
 }
 
@@ -177,6 +179,7 @@ impl<'a> Pictures<'a> {
             goroutines: &model.goroutines,
             segments,
             messages,
+            channels: &model.channels,
             stacks: &model.stacks,
         }
     }
@@ -413,7 +416,17 @@ mod tests {
     }
 
     fn msg(from: GoId, to: GoId, send_ns: u64) -> Message {
-        Message { from, to, send_ns, recv_ns: send_ns + 1, kind: MessageKind::Chan, channel: None, value: None, stack: None }
+        Message {
+            from,
+            to,
+            send_ns,
+            recv_ns: send_ns + 1,
+            kind: MessageKind::Chan,
+            channel: None,
+            value: None,
+            value_text: None,
+            stack: None,
+        }
     }
 
     fn model(segments: Vec<Segment>, messages: Vec<Message>, duration_ns: u64) -> Model {
@@ -439,6 +452,7 @@ mod tests {
             goroutines: vec![g(1), g(2)],
             segments,
             messages,
+            channels: vec![],
             stacks: vec![],
         }
     }
