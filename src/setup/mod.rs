@@ -7,7 +7,6 @@
 //!   (`--go 1.6.3`);
 //! - a container image holding a patched Go (`--docker`), see `crate::container`.
 
-pub mod patched;
 pub mod store;
 
 use std::path::PathBuf;
@@ -60,7 +59,7 @@ pub fn run(opts: &SetupOptions) -> anyhow::Result<()> {
     if is_legacy(opts.go.as_deref()) {
         bail!("`gotrace setup-runtime --go {LEGACY_GO}` is not available in this build yet");
     }
-    patched::run(opts.go.as_deref(), opts.remove)
+    bail!("`gotrace setup-runtime` is not available in this build yet")
 }
 
 /// `--list`: one line per installed runtime.
