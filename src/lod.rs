@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::model::{Check, Goroutine, Message, Meta, Model, Segment, Stack, State};
+use crate::model::{Channel, Check, Goroutine, Message, Meta, Model, Segment, Stack, State};
 use crate::trace::GoId;
 
 /// How many items the viewer gets at most.
@@ -94,6 +94,8 @@ pub struct Picture<'a> {
     pub goroutines: &'a [Goroutine],
     pub segments: Vec<Counted<'a, Segment>>,
     pub messages: Vec<Counted<'a, Message>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub channels: &'a [Channel],
     pub stacks: &'a [Stack],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<&'a Check>,
@@ -173,6 +175,7 @@ impl<'a> Pictures<'a> {
             goroutines: &model.goroutines,
             segments,
             messages,
+            channels: &model.channels,
             stacks: &model.stacks,
             check: model.check.as_ref(),
         }
@@ -464,7 +467,17 @@ mod tests {
     }
 
     fn msg(from: GoId, to: GoId, send_ns: u64) -> Message {
-        Message { from, to, send_ns, recv_ns: send_ns + 1, kind: MessageKind::Chan, channel: None, value: None, stack: None }
+        Message {
+            from,
+            to,
+            send_ns,
+            recv_ns: send_ns + 1,
+            kind: MessageKind::Chan,
+            channel: None,
+            value: None,
+            value_text: None,
+            stack: None,
+        }
     }
 
     fn model(segments: Vec<Segment>, messages: Vec<Message>, duration_ns: u64) -> Model {
@@ -490,6 +503,7 @@ mod tests {
             goroutines: vec![g(1), g(2)],
             segments,
             messages,
+            channels: vec![],
             stacks: vec![],
             check: None,
         }

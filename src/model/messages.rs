@@ -5,9 +5,10 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::channels::format_value;
 use super::segments::{Current, State};
 use super::stacks::StackRef;
-use crate::trace::{Event, Frame, GoId, StackId, StrId, Tables};
+use crate::trace::{ChanFlags, Event, Frame, GoId, StackId, StrId, Tables};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -31,8 +32,13 @@ pub struct Message {
     pub kind: MessageKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<u64>,
+    /// The value's bits as the runtime recorded them (see `value_text` for how it reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
+    /// The value as Go would print it, by the channel's element kind: `-1`, `2.5`, `true`,
+    /// `0xc000012345` (pointers), `len=5` (strings). Patched runtimes only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_text: Option<String>,
     /// The sender's side: where the value was sent, the channel closed or the lock released
     /// (an index into `Model::stacks`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,7 +60,14 @@ struct Half {
     g: GoId,
     ts: u64,
     value: u64,
+    flags: ChanFlags,
     stack: Option<StackRef>,
+}
+
+impl Half {
+    fn of(ev: &Event, value: u64, flags: ChanFlags) -> Half {
+        Half { g: ev.g, ts: ev.ts, value, flags, stack: StackRef::of(ev.stack) }
+    }
 }
 
 #[derive(Default)]
@@ -64,6 +77,10 @@ pub struct Matcher {
     sources: SourceLines,
     sends: HashMap<(u64, u64), Half>,
     recvs: HashMap<(u64, u64), Half>,
+    /// The close of each closed channel, for the receives that see it.
+    closes: HashMap<u64, Half>,
+    /// Receives of the zero value of a channel closed before tracing started.
+    closed_unseen: u64,
     unattributed: u64,
 }
 
@@ -156,7 +173,7 @@ impl Matcher {
                 return;
             }
         };
-        self.inferred.push(Message { from, to, send_ns, recv_ns: ev.ts, kind, channel: None, value: None, stack });
+        self.inferred.push(Message { from, to, send_ns, recv_ns: ev.ts, kind, channel: None, value: None, value_text: None, stack });
     }
 
     /// In stock traces the waker's stack is the only sign of what it did to the channel:
@@ -180,35 +197,55 @@ impl Matcher {
         None
     }
 
-    pub fn exact_send(&mut self, ev: &Event, chan: u64, op: u64, value: u64) {
-        let half = Half { g: ev.g, ts: ev.ts, value, stack: StackRef::of(ev.stack) };
-        match self.recvs.remove(&(chan, op)) {
-            Some(recv) => self.exact.push(exact_message(chan, &half, &recv)),
+    /// A send on `chan` whose element kind is `kind`: paired with its receive by
+    /// (channel, seq), whichever of the two the trace has first.
+    pub fn exact_send(&mut self, ev: &Event, chan: u64, seq: u64, value: u64, flags: ChanFlags, kind: u8) {
+        let half = Half::of(ev, value, flags);
+        match self.recvs.remove(&(chan, seq)) {
+            Some(recv) => self.exact.push(exact_message(chan, kind, &half, &recv)),
             None => {
-                self.sends.insert((chan, op), half);
+                self.sends.insert((chan, seq), half);
             }
         }
     }
 
-    pub fn exact_recv(&mut self, ev: &Event, chan: u64, op: u64, value: u64) {
-        let half = Half { g: ev.g, ts: ev.ts, value, stack: StackRef::of(ev.stack) };
-        match self.sends.remove(&(chan, op)) {
-            Some(send) => self.exact.push(exact_message(chan, &send, &half)),
+    /// A receive; one of a closed channel's zero values is a message from the closer.
+    pub fn exact_recv(&mut self, ev: &Event, chan: u64, seq: u64, value: u64, flags: ChanFlags, kind: u8) {
+        let half = Half::of(ev, value, flags);
+        if flags.has(ChanFlags::CLOSED) {
+            match self.closes.get(&chan) {
+                Some(close) => self.exact.push(Message {
+                    kind: MessageKind::Close,
+                    value: None,
+                    value_text: None,
+                    ..exact_message(chan, kind, close, &half)
+                }),
+                // Closed before tracing started.
+                None => self.closed_unseen += 1,
+            }
+            return;
+        }
+        match self.sends.remove(&(chan, seq)) {
+            Some(send) => self.exact.push(exact_message(chan, kind, &send, &half)),
             None => {
-                self.recvs.insert((chan, op), half);
+                self.recvs.insert((chan, seq), half);
             }
         }
+    }
+
+    pub fn exact_close(&mut self, ev: &Event, chan: u64) {
+        self.closes.insert(chan, Half::of(ev, 0, ChanFlags::default()));
     }
 
     /// The messages between shown goroutines, ordered by send time; the channel truth; and
     /// how many hand-offs could not be attributed.
     pub fn finish(self, shown: &dyn Fn(GoId) -> bool) -> (Vec<Message>, ChannelTruth, u64) {
-        let exact = !self.exact.is_empty() || !self.sends.is_empty() || !self.recvs.is_empty();
+        let exact = !self.exact.is_empty() || !self.sends.is_empty() || !self.recvs.is_empty() || !self.closes.is_empty();
         let (mut messages, truth, unattributed) = if exact {
             // A patched runtime saw every operation; inferred channel messages would repeat them.
             let mut m = self.exact;
             m.extend(self.inferred.into_iter().filter(|m| m.kind == MessageKind::Sync));
-            (m, ChannelTruth::Exact, (self.sends.len() + self.recvs.len()) as u64)
+            (m, ChannelTruth::Exact, (self.sends.len() + self.recvs.len()) as u64 + self.closed_unseen)
         } else {
             (self.inferred, ChannelTruth::Inferred, self.unattributed)
         };
@@ -219,15 +256,21 @@ impl Matcher {
     }
 }
 
-fn exact_message(chan: u64, send: &Half, recv: &Half) -> Message {
+/// The message of a send and its receive (or of a close and a receive that saw it).
+fn exact_message(chan: u64, kind: u8, send: &Half, recv: &Half) -> Message {
+    // The receiver's copy stands in when the sender's side recorded none.
+    let (value, flags) = if send.flags.has(ChanFlags::NO_VALUE) { (recv.value, recv.flags) } else { (send.value, send.flags) };
+    let value_text = format_value(kind, value, flags);
+    let in_select = (send.flags.0 | recv.flags.0) & ChanFlags::SELECT != 0;
     Message {
         from: send.g,
         to: recv.g,
         send_ns: send.ts,
         recv_ns: recv.ts,
-        kind: MessageKind::Chan,
+        kind: if in_select { MessageKind::Select } else { MessageKind::Chan },
         channel: Some(chan),
-        value: Some(if send.value != 0 { send.value } else { recv.value }),
+        value: value_text.as_ref().map(|_| value),
+        value_text,
         stack: send.stack,
     }
 }
@@ -236,6 +279,8 @@ fn exact_message(chan: u64, send: &Half, recv: &Half) -> Message {
 mod tests {
     use super::*;
     use crate::trace::{EventKind, Frame};
+
+    const INT: u8 = 2;
 
     fn unblock(tables: &mut Tables, g: GoId, ts: u64, func: &str) -> Event {
         let f = tables.intern_str(func);
@@ -337,13 +382,55 @@ mod tests {
     fn exact_halves_pair_by_channel_and_operation_in_either_order() {
         let mut m = Matcher::default();
         let ev = |g, ts| Event { ts, g, p: 0, stack: StackId(g as u32), kind: EventKind::GoStart };
-        m.exact_recv(&ev(2, 10), 5, 1, 42);
-        m.exact_send(&ev(1, 11), 5, 1, 42);
-        m.exact_send(&ev(1, 20), 5, 2, 43);
+        let none = ChanFlags::default();
+        // A receive the trace has before its send (timestamps do not order them).
+        m.exact_recv(&ev(2, 10), 5, 1, 42, none, INT);
+        m.exact_send(&ev(1, 11), 5, 1, 42, none, INT);
+        m.exact_send(&ev(1, 20), 5, 2, 43, none, INT);
         let (msgs, truth, unpaired) = m.finish(&|_| true);
         assert_eq!(msgs.len(), 1);
         assert_eq!((msgs[0].from, msgs[0].to, msgs[0].channel, msgs[0].value), (1, 2, Some(5), Some(42)));
+        assert_eq!(msgs[0].value_text.as_deref(), Some("42"));
         assert_eq!(msgs[0].stack, StackRef::of(StackId(1)), "the sender's stack");
         assert_eq!((truth, unpaired), (ChannelTruth::Exact, 1));
+    }
+
+    #[test]
+    fn buffered_values_pair_by_sequence_not_by_time_and_keep_both_times() {
+        let mut m = Matcher::default();
+        let ev = |g, ts| Event { ts, g, p: 0, stack: StackId::NONE, kind: EventKind::GoStart };
+        let none = ChanFlags::default();
+        for seq in 1..=3 {
+            m.exact_send(&ev(1, seq * 10), 7, seq, u64::MAX - seq + 1, none, INT);
+        }
+        // Taken out later, the last one inside a select.
+        m.exact_recv(&ev(2, 100), 7, 1, 0, none, INT);
+        m.exact_recv(&ev(2, 110), 7, 2, 0, none, INT);
+        m.exact_recv(&ev(2, 120), 7, 3, 0, ChanFlags(ChanFlags::SELECT), INT);
+        let (msgs, _, unpaired) = m.finish(&|_| true);
+        let got: Vec<_> = msgs.iter().map(|m| (m.send_ns, m.recv_ns, m.value_text.clone().unwrap(), m.kind)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (10, 100, "-1".to_string(), MessageKind::Chan),
+                (20, 110, "-2".to_string(), MessageKind::Chan),
+                (30, 120, "-3".to_string(), MessageKind::Select)
+            ]
+        );
+        assert_eq!(unpaired, 0);
+    }
+
+    #[test]
+    fn a_receive_of_a_closed_channel_is_a_close_message_from_the_closer() {
+        let mut m = Matcher::default();
+        let ev = |g, ts| Event { ts, g, p: 0, stack: StackId::NONE, kind: EventKind::GoStart };
+        let closed = ChanFlags(ChanFlags::CLOSED);
+        m.exact_recv(&ev(3, 5), 8, 0, 0, closed, INT);
+        m.exact_close(&ev(1, 10), 9);
+        m.exact_recv(&ev(2, 12), 9, 0, 0, closed, INT);
+        let (msgs, truth, unpaired) = m.finish(&|_| true);
+        assert_eq!(msgs.len(), 1);
+        assert_eq!((msgs[0].from, msgs[0].to, msgs[0].kind, msgs[0].channel, msgs[0].value), (1, 2, MessageKind::Close, Some(9), None));
+        assert_eq!((truth, unpaired), (ChannelTruth::Exact, 1), "channel 8 was closed before the trace");
     }
 }

@@ -4,6 +4,7 @@
 //! The model is format-independent: it only reads the event vocabulary of `crate::trace`.
 
 mod check;
+mod channels;
 mod goroutines;
 mod messages;
 mod segments;
@@ -14,9 +15,10 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::progress::Step;
-use crate::trace::{Event, EventKind, Reader, StackId, Tables};
+use crate::trace::{ChanFlags, Event, EventKind, Reader, StackId, Tables};
 
 pub use check::{Check, Leak, Outcome};
+pub use channels::Channel;
 pub use goroutines::Goroutine;
 pub use messages::{closable, ChannelTruth, Message, MessageKind, SourceLines};
 pub use segments::{Segment, State};
@@ -32,7 +34,10 @@ pub struct Model {
     pub goroutines: Vec<Goroutine>,
     pub segments: Vec<Segment>,
     pub messages: Vec<Message>,
-    /// The stacks that goroutines, segments and messages refer to by index.
+    /// The channels a patched runtime recorded (empty for stock traces).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<Channel>,
+    /// The stacks that goroutines, segments, messages and channels refer to by index.
     #[serde(default)]
     pub stacks: Vec<Stack>,
     /// How the program ended and what it left stuck (`gotrace run`, `gotrace check`).
@@ -79,6 +84,7 @@ struct Builder {
     goroutines: goroutines::Table,
     segments: segments::Tracker,
     messages: messages::Matcher,
+    channels: channels::Table,
 }
 
 impl Builder {
@@ -111,8 +117,21 @@ impl Builder {
                 self.segments.end(ev.g, ev.ts);
                 self.goroutines.ended(ev.g, ev.ts);
             }
-            EventKind::ChanSend { chan, op, value } => self.messages.exact_send(ev, chan, op, value),
-            EventKind::ChanRecv { chan, op, value } => self.messages.exact_recv(ev, chan, op, value),
+            EventKind::ChanMake { chan, cap, elem } => self.channels.made(tables, ev, chan, cap, elem),
+            EventKind::ChanSend { chan, seq, value, flags } => {
+                self.channels.sent(chan);
+                self.messages.exact_send(ev, chan, seq, value, flags, self.channels.kind(chan));
+            }
+            EventKind::ChanRecv { chan, seq, value, flags } => {
+                if !flags.has(ChanFlags::CLOSED) {
+                    self.channels.received(chan);
+                }
+                self.messages.exact_recv(ev, chan, seq, value, flags, self.channels.kind(chan));
+            }
+            EventKind::ChanClose { chan } => {
+                self.channels.closed(chan, ev.ts);
+                self.messages.exact_close(ev, chan);
+            }
             _ => {}
         }
         if ev.stack != crate::trace::StackId::NONE && ev.g != 0 {
@@ -125,13 +144,15 @@ impl Builder {
         let shown = |id: u64| goroutines.binary_search_by_key(&id, |g| g.id).is_ok();
         let mut segments: Vec<Segment> = self.segments.finish(end_ns).into_iter().filter(|s| shown(s.goroutine)).collect();
         let (mut messages, channel_truth, unattributed) = self.messages.finish(&shown);
-        let stacks = export_stacks(reader.tables(), &mut goroutines, &mut segments, &mut messages);
+        let mut channels = self.channels.finish();
+        let stacks = export_stacks(reader.tables(), &mut goroutines, &mut segments, &mut messages, &mut channels);
         Model {
             version: JSON_VERSION,
             meta: Meta { format: reader.format().to_string(), duration_ns: end_ns, channel_truth, unattributed, hidden_goroutines: hidden },
             goroutines,
             segments,
             messages,
+            channels,
             stacks,
             check: None,
         }
@@ -140,13 +161,19 @@ impl Builder {
 
 /// Keeps the stacks that the model refers to, numbered densely, and points the references
 /// at them.
-fn export_stacks(tables: &Tables, goroutines: &mut [Goroutine], segments: &mut [Segment], messages: &mut [Message]) -> Vec<Stack> {
+fn export_stacks(
+    tables: &Tables,
+    goroutines: &mut [Goroutine],
+    segments: &mut [Segment],
+    messages: &mut [Message],
+    channels: &mut [Channel],
+) -> Vec<Stack> {
     let mut numbering = stacks::Numbering::new(tables);
-    for r in stack_refs(goroutines, segments, messages) {
+    for r in stack_refs(goroutines, segments, messages, channels) {
         numbering.mark(*r);
     }
     let stacks = numbering.stacks();
-    for r in stack_refs(goroutines, segments, messages) {
+    for r in stack_refs(goroutines, segments, messages, channels) {
         *r = numbering.renumber(*r);
     }
     stacks
@@ -156,9 +183,11 @@ fn stack_refs<'a>(
     goroutines: &'a mut [Goroutine],
     segments: &'a mut [Segment],
     messages: &'a mut [Message],
+    channels: &'a mut [Channel],
 ) -> impl Iterator<Item = &'a mut Option<StackRef>> {
     let g = goroutines.iter_mut().map(|g| &mut g.create_stack);
-    g.chain(segments.iter_mut().map(|s| &mut s.stack)).chain(messages.iter_mut().map(|m| &mut m.stack))
+    let c = channels.iter_mut().map(|c| &mut c.make_stack);
+    g.chain(segments.iter_mut().map(|s| &mut s.stack)).chain(messages.iter_mut().map(|m| &mut m.stack)).chain(c)
 }
 
 /// Why a file is not a model that this gotrace can show.
@@ -183,8 +212,8 @@ impl Model {
             return Err(ModelFileError::Version(model.version));
         }
         let count = model.stacks.len();
-        let Model { goroutines, segments, messages, .. } = &mut model;
-        if let Some(r) = stack_refs(goroutines, segments, messages).flatten().find(|r| r.index() >= count) {
+        let Model { goroutines, segments, messages, channels, .. } = &mut model;
+        if let Some(r) = stack_refs(goroutines, segments, messages, channels).flatten().find(|r| r.index() >= count) {
             return Err(ModelFileError::Stack(r.index()));
         }
         model.goroutines.sort_by_key(|g| g.id);
@@ -249,7 +278,7 @@ mod tests {
         let mut m = model_of("tests/traces/pingpong_1_27.trace");
         let len = m.stacks.len();
         let mut used = vec![false; len];
-        for r in stack_refs(&mut m.goroutines, &mut m.segments, &mut m.messages).flatten() {
+        for r in stack_refs(&mut m.goroutines, &mut m.segments, &mut m.messages, &mut m.channels).flatten() {
             assert!(r.index() < len);
             used[r.index()] = true;
         }

@@ -143,18 +143,29 @@ pub enum EventKind {
     GoLabel {
         label: StrId,
     },
-    /// Patched runtimes only: `Event::g` sent `value` on channel `chan`; `op` is the
-    /// runtime's operation id that pairs this send with its receive.
+    /// Patched runtimes only: channel `chan` was made with room for `cap` values of
+    /// `elem`. Channels made before tracing started have none.
+    ChanMake {
+        chan: u64,
+        cap: u64,
+        elem: ElemType,
+    },
+    /// Patched runtimes only: `Event::g` sent `value` on channel `chan`; `seq` pairs this
+    /// send with its receive on the same channel (the runtime's per-channel count, or the
+    /// operation id of Go 1.6.3).
     ChanSend {
         chan: u64,
-        op: u64,
+        seq: u64,
         value: u64,
+        flags: ChanFlags,
     },
-    /// Patched runtimes only: `Event::g` received `value` from channel `chan`.
+    /// Patched runtimes only: `Event::g` received `value` from channel `chan` (`seq` 0 and
+    /// [`ChanFlags::CLOSED`]: the zero value of a closed channel).
     ChanRecv {
         chan: u64,
-        op: u64,
+        seq: u64,
         value: u64,
+        flags: ChanFlags,
     },
     /// Patched runtimes only: `Event::g` closed channel `chan`.
     ChanClose {
@@ -162,8 +173,41 @@ pub enum EventKind {
     },
 }
 
+/// A channel's element type, as the patched runtime's `makechan` recorded it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ElemType {
+    /// Go's `internal/abi.Kind` (Int=2, String=24, …); 0 when unknown.
+    pub kind: u8,
+    pub size: u32,
+    /// The type as Go prints it (`int`, `main.ball`); `StrId(0)` when unknown.
+    pub name: StrId,
+}
+
+/// How a channel operation went (the patched runtime's flag bits).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChanFlags(pub u8);
+
+impl ChanFlags {
+    /// A case of a `select`.
+    pub const SELECT: u8 = 1;
+    /// Would not block (a `select` with `default`).
+    pub const NON_BLOCKING: u8 = 2;
+    /// The goroutine parked until its partner completed the operation.
+    pub const PARKED: u8 = 4;
+    /// `value` is a string's length.
+    pub const VALUE_IS_LEN: u8 = 8;
+    /// The element carries no value the trace can show (bigger than 8 bytes, an interface…).
+    pub const NO_VALUE: u8 = 16;
+    /// A receive that got the zero value because the channel was closed.
+    pub const CLOSED: u8 = 32;
+
+    pub fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+}
+
 /// Every kind's name, in the order of [`EventKind::index`].
-pub const KIND_NAMES: [&str; 31] = [
+pub const KIND_NAMES: [&str; 32] = [
     "GoCreate",
     "GoExisting",
     "GoStart",
@@ -195,6 +239,7 @@ pub const KIND_NAMES: [&str; 31] = [
     "ChanSend",
     "ChanRecv",
     "ChanClose",
+    "ChanMake",
 ];
 
 impl EventKind {
@@ -233,6 +278,7 @@ impl EventKind {
             ChanSend { .. } => 28,
             ChanRecv { .. } => 29,
             ChanClose { .. } => 30,
+            ChanMake { .. } => 31,
         }
     }
 

@@ -16,7 +16,7 @@ use std::fmt;
 use std::path::Path;
 
 pub use error::{Result, TraceError};
-pub use event::{Event, EventKind, GoId, GoState, ProcId, StackId, StrId, KIND_NAMES};
+pub use event::{ChanFlags, ElemType, Event, EventKind, GoId, GoState, ProcId, StackId, StrId, KIND_NAMES};
 pub use tables::{Frame, Tables};
 
 /// The header of a trace file: `go 1.N trace` padded with NULs to 16 bytes.

@@ -6,7 +6,7 @@ use std::collections::{HashSet, VecDeque};
 
 use super::events::*;
 use super::order::{Decoded, Merged};
-use crate::trace::event::{Event, EventKind, GoId, GoState, StackId, StrId};
+use crate::trace::event::{ChanFlags, Event, EventKind, GoId, GoState, StackId, StrId};
 use crate::trace::tables::Tables;
 
 /// Reason strings, as Go 1.27 names them for old traces.
@@ -139,11 +139,11 @@ impl Converter {
         let mut out = Event { ts: ctx.ts, g: ev.g, p: ev.p, stack: ctx.stack, kind: EventKind::GoStart };
         let with = |kind| Some(Event { kind, ..out });
         if self.minor < 7 && matches!(ev.typ, GO_SEND_PATCHED | GO_RECV_PATCHED) {
-            let (op, chan, value) = (a[0], a[1], a[2]);
+            let (seq, chan, value, flags) = (a[0], a[1], a[2], ChanFlags::default());
             return with(if ev.typ == GO_SEND_PATCHED {
-                EventKind::ChanSend { chan, op, value }
+                EventKind::ChanSend { chan, seq, value, flags }
             } else {
-                EventKind::ChanRecv { chan, op, value }
+                EventKind::ChanRecv { chan, seq, value, flags }
             });
         }
         if let Some(reason) = self.reasons.block(ev.typ) {
@@ -274,7 +274,13 @@ mod tests {
         c.end_dump(0);
         // [event id, channel id, value]
         let got = convert_all(&mut c, &mut t, &[ev(GO_SEND_PATCHED, 7, [41, 3, 99, 0]), ev(GO_RECV_PATCHED, 8, [41, 3, 99, 0])]);
-        assert_eq!(got, [EventKind::ChanSend { chan: 3, op: 41, value: 99 }, EventKind::ChanRecv { chan: 3, op: 41, value: 99 }]);
+        assert_eq!(
+            got,
+            [
+                EventKind::ChanSend { chan: 3, seq: 41, value: 99, flags: ChanFlags::default() },
+                EventKind::ChanRecv { chan: 3, seq: 41, value: 99, flags: ChanFlags::default() }
+            ]
+        );
         // In format 1.7+ these numbers are other events (a string, a local GoStart).
         let mut c = Converter::new(7, &mut t);
         c.end_dump(0);

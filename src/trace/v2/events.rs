@@ -71,11 +71,25 @@ pub const EV_CLOCK_SNAPSHOT: u8 = 51;
 pub const EV_END_OF_GENERATION: u8 = 52;
 
 /// Experimental event types start above this; they belong to an experiment (e.g. AllocFree,
-/// format 1.23+) and carry nothing this tool shows.
+/// format 1.23+). Only gotrace's own ChanOps experiment carries something this tool shows.
 const MAX_EVENT: u8 = 127;
 
+/// The ChanOps experiment of gotrace's patched runtimes (`GODEBUG=tracechanops=1`), after
+/// AllocFree's nine types; its events may also come in experimental batches of its own.
+pub const CHAN_OPS_EXPERIMENT: u8 = 2;
+pub const EV_CHAN_MAKE: u8 = 137;
+pub const EV_CHAN_SEND: u8 = 138;
+pub const EV_CHAN_RECV: u8 = 139;
+pub const EV_CHAN_CLOSE: u8 = 140;
+
+/// Argument counts (timestamp delta included) of ChanMake, ChanSend, ChanRecv, ChanClose:
+/// `[dt, chan, cap, elemkind, elemsize, elemtype string, stack]`,
+/// `[dt, chan, seq, value, flags, stack]` (twice), `[dt, chan, stack]`.
+const CHAN_OPS_ARGS: [u8; 4] = [7, 6, 6, 3];
+const CHAN_OPS_NAMES: [&str; 4] = ["ChanMake", "ChanSend", "ChanRecv", "ChanClose"];
+
 /// The most arguments (timestamp delta included) any timed event has.
-pub const MAX_ARGS: usize = 5;
+pub const MAX_ARGS: usize = 7;
 
 /// Argument counts (timestamp delta included) of the timed events, starting at
 /// `EV_PROCS_CHANGE`; the last four are format 1.23+.
@@ -168,7 +182,9 @@ const TIMED_NAMES: [&str; 40] = [
 
 /// The name of a timed event type, for error messages.
 pub fn name(typ: u8) -> &'static str {
-    typ.checked_sub(EV_PROCS_CHANGE).and_then(|i| TIMED_NAMES.get(i as usize)).copied().unwrap_or("event")
+    let timed = typ.checked_sub(EV_PROCS_CHANGE).and_then(|i| TIMED_NAMES.get(i as usize));
+    let chan_ops = || typ.checked_sub(EV_CHAN_MAKE).and_then(|i| CHAN_OPS_NAMES.get(i as usize));
+    timed.or_else(chan_ops).copied().unwrap_or("event")
 }
 
 /// Argument counts of the AllocFree experiment's events (format 1.23+), from 128 on:
@@ -209,6 +225,9 @@ impl EventTable {
             for (i, &n) in ALLOC_FREE_ARGS.iter().enumerate() {
                 kinds[MAX_EVENT as usize + 1 + i] = Kind::Experimental(n);
             }
+            for (i, &n) in CHAN_OPS_ARGS.iter().enumerate() {
+                kinds[EV_CHAN_MAKE as usize + i] = Kind::Timed(n);
+            }
         }
         EventTable { kinds }
     }
@@ -234,6 +253,11 @@ mod tests {
         assert_eq!(v26.kind(EV_EXPERIMENTAL_BATCH), Kind::Invalid);
         assert_eq!(v26.kind(130), Kind::Experimental(2));
         assert_eq!(v26.kind(200), Kind::UnknownExperimental);
-        assert!(TIMED_ARGS.iter().all(|&n| (n as usize) <= MAX_ARGS));
+        assert_eq!(v22.kind(EV_CHAN_SEND), Kind::Invalid);
+        assert_eq!(v26.kind(EV_CHAN_MAKE), Kind::Timed(7));
+        assert_eq!(v26.kind(EV_CHAN_CLOSE), Kind::Timed(3));
+        assert_eq!(v26.kind(EV_CHAN_CLOSE + 1), Kind::UnknownExperimental);
+        assert_eq!((name(EV_CHAN_RECV), name(EV_GO_STATUS_STACK)), ("ChanRecv", "GoStatusStack"));
+        assert!(TIMED_ARGS.iter().chain(&CHAN_OPS_ARGS).all(|&n| (n as usize) <= MAX_ARGS));
     }
 }

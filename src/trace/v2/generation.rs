@@ -73,7 +73,8 @@ impl Clock {
 
 /// One batch header.
 struct Header {
-    experimental: bool,
+    /// The experiment of an experimental batch.
+    experiment: Option<u8>,
     gen: u64,
     m: u64,
     data: BatchRef,
@@ -152,8 +153,18 @@ impl Generation {
 
     fn add_batch(&mut self, data: &[u8], h: Header, minor: u32) -> Result<()> {
         let b = h.data;
-        if h.experimental || b.start == b.end {
-            return Ok(()); // Experiments carry nothing shown; unknown ones are skipped too.
+        if b.start == b.end {
+            return Ok(());
+        }
+        match h.experiment {
+            // Channel operations belong to the M's stream: each takes the goroutine the M runs.
+            Some(CHAN_OPS_EXPERIMENT) => {
+                self.unsorted.push((h.m, b));
+                return Ok(());
+            }
+            // Other experiments carry nothing shown; unknown ones are skipped too.
+            Some(_) => return Ok(()),
+            None => {}
         }
         let sync_type = if minor >= 25 { EV_SYNC } else { EV_FREQUENCY };
         match data[b.start] {
@@ -222,9 +233,7 @@ fn read_header(data: &[u8], pos: &mut usize, minor: u32) -> Result<Next> {
         }
         t => return Err(TraceError::malformed(at, format_args!("a batch header (EventBatch), found event type {t}"))),
     };
-    if experimental {
-        c.byte("the experiment id")?;
-    }
+    let experiment = if experimental { Some(c.byte("the experiment id")?) } else { None };
     let gen = c.uvarint("the batch's generation")?;
     let m = c.uvarint("the batch's M id")?;
     let ticks = c.uvarint("the batch's timestamp")?;
@@ -233,5 +242,5 @@ fn read_header(data: &[u8], pos: &mut usize, minor: u32) -> Result<Next> {
     let start = c.offset();
     c.bytes(len, "the batch's events")?;
     *pos = c.offset();
-    Ok(Next::Batch(Header { experimental, gen, m, data: BatchRef { start, end: *pos, ticks } }))
+    Ok(Next::Batch(Header { experiment, gen, m, data: BatchRef { start, end: *pos, ticks } }))
 }

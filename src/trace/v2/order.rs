@@ -14,7 +14,7 @@ use super::events::{self, *};
 use super::idmap::IdMap;
 use super::tables::GenTables;
 use crate::trace::error::{Result, TraceError};
-use crate::trace::event::{Event, EventKind, GoId, GoState, ProcId, StackId, StrId};
+use crate::trace::event::{ChanFlags, ElemType, Event, EventKind, GoId, GoState, ProcId, StackId, StrId};
 
 const NO_PROC: ProcId = -1;
 const NO_GOROUTINE: GoId = 0;
@@ -323,8 +323,40 @@ impl Ordering {
                 out.push(cur.g, cur.p, st, kind);
                 Ok(Some(cur))
             }
+            EV_CHAN_MAKE | EV_CHAN_SEND | EV_CHAN_RECV | EV_CHAN_CLOSE => self.chan_op(at, cur, t, out),
             t => Err(TraceError::malformed(ev.offset, format_args!("an event that belongs in an event batch, found type {t}"))),
         }
+    }
+
+    /// A channel operation of the ChanOps experiment: it waits on nothing and belongs to the
+    /// goroutine the M runs (none for a runtime timer's send).
+    fn chan_op(&mut self, at: &At<'_>, cur: Ctx, t: &GenTables, out: &mut Out<'_>) -> Result<Option<Ctx>> {
+        self.need(at, cur, Need::Must, Need::May, Need::May)?;
+        let (ev, a) = (at.ev, &at.ev.args);
+        let small = |i: usize, what: &str| {
+            u32::try_from(a[i]).map_err(|_| TraceError::malformed(ev.offset, format_args!("{what}, found {}", a[i])))
+        };
+        let (kind, stack) = match ev.typ {
+            EV_CHAN_MAKE => {
+                let kind =
+                    u8::try_from(a[2]).map_err(|_| TraceError::malformed(ev.offset, format_args!("an element kind, found {}", a[2])))?;
+                let elem = ElemType { kind, size: small(3, "an element size")?, name: t.string(a[4], ev.offset)? };
+                (EventKind::ChanMake { chan: a[0], cap: a[1], elem }, a[5])
+            }
+            EV_CHAN_SEND | EV_CHAN_RECV => {
+                let flags = ChanFlags(a[3] as u8);
+                let (chan, seq, value) = (a[0], a[1], a[2]);
+                let kind = if ev.typ == EV_CHAN_SEND {
+                    EventKind::ChanSend { chan, seq, value, flags }
+                } else {
+                    EventKind::ChanRecv { chan, seq, value, flags }
+                };
+                (kind, a[4])
+            }
+            _ => (EventKind::ChanClose { chan: a[0] }, a[1]),
+        };
+        out.push(cur.g, cur.p, t.stack(stack, ev.offset)?, kind);
+        Ok(Some(cur))
     }
 
     /// Checks what the M is running against what the event needs.
