@@ -18,7 +18,7 @@ set +e
 # Go's own channel, select and trace tests (a few minutes; see patches/README.md).
 bash scripts/check-patches.sh
 patches=$?
-cargo test --release --locked --tests "$@" 2>&1 | tee "$log"
+cargo test --profile test-release --locked --tests "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 [ "$patches" -eq 0 ] || status=1
 set -e

@@ -172,10 +172,6 @@ pub struct GoArgs {
     /// The go command to use (default: $GOTRACE_GO, then `go` on PATH).
     #[arg(long = "go", value_name = "PATH")]
     pub go: Option<PathBuf>,
-    /// Which runtime: `patched` (a copy set up by `gotrace setup-runtime`; the default when one
-    /// exists for this Go), `stock` (the Go as it is), or `go1.6.3` (the original's runtime).
-    #[arg(long, value_name = "RUNTIME")]
-    pub runtime: Option<String>,
 }
 
 /// Building inside a container (Docker Engine API), shared by `run` and `build`.

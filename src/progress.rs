@@ -42,7 +42,54 @@ impl Step {
     }
 }
 
+impl Step {
+    /// Replaces the message, e.g. with the latest line of a long build.
+    pub fn set_message(&self, message: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(message.to_owned());
+        }
+    }
+}
+
 impl Drop for Step {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A bar of bytes received (a download), on stderr when it is a terminal.
+pub struct Bytes(Option<ProgressBar>);
+
+impl Bytes {
+    /// `total` when the size is known, `done` bytes already there (a resumed download).
+    pub fn start(message: &str, total: Option<u64>, done: u64) -> Bytes {
+        if !std::io::stderr().is_terminal() {
+            return Bytes(None);
+        }
+        let bar = total.map_or_else(ProgressBar::new_spinner, ProgressBar::new);
+        let template = if total.is_some() {
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}"
+        } else {
+            "{spinner} {msg} {bytes} {bytes_per_sec}"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(message.to_owned());
+        bar.set_position(done);
+        Bytes(Some(bar))
+    }
+
+    pub fn advance(&self, n: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(n);
+        }
+    }
+}
+
+impl Drop for Bytes {
     fn drop(&mut self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();

@@ -7,6 +7,11 @@
 //!   (`--go 1.6.3`);
 //! - a container image holding a patched Go (`--docker`), see `crate::container`.
 
+mod archive;
+mod checksum;
+mod download;
+pub mod legacy;
+pub mod patch;
 pub mod store;
 
 use std::path::PathBuf;
@@ -57,7 +62,7 @@ pub fn run(opts: &SetupOptions) -> anyhow::Result<()> {
         return crate::container::setup(opts);
     }
     if is_legacy(opts.go.as_deref()) {
-        bail!("`gotrace setup-runtime --go {LEGACY_GO}` is not available in this build yet");
+        return legacy::setup(opts);
     }
     bail!("`gotrace setup-runtime` is not available in this build yet")
 }

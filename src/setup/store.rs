@@ -94,6 +94,14 @@ impl Store {
         &self.runtimes
     }
 
+    /// A directory of the data directory beside `runtimes/` (downloads, logs), created if
+    /// missing.
+    pub fn work_dir(&self, name: &str) -> Result<PathBuf, StoreError> {
+        let dir = self.runtimes.parent().unwrap_or(&self.runtimes).join(name);
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        Ok(dir)
+    }
+
     /// The runtime named `name`, if it is installed.
     pub fn get(&self, name: &str) -> Result<Option<Installed>, StoreError> {
         let dir = self.runtimes.join(name);
