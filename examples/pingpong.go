@@ -1,5 +1,6 @@
 // pingpong: two players hit a ball over an unbuffered channel. main serves, the players
-// pass the ball 9 times, and the tenth hit goes back to main: 11 messages in all.
+// pass the ball 9 times, and the tenth hit goes back to main: 11 messages in all. Then main
+// closes the table, so the player left waiting there goes home too (no goroutine leaks).
 package main
 
 import (
@@ -13,7 +14,10 @@ type Ball struct{ hits int }
 
 func player(name string, table chan *Ball, done chan *Ball) {
 	for {
-		ball := <-table
+		ball, open := <-table
+		if !open {
+			return
+		}
 		ball.hits++
 		fmt.Println(name, ball.hits)
 		// Give the other player time to wait at the table, so every hit is a hand-off.
@@ -34,5 +38,6 @@ func main() {
 	time.Sleep(5 * time.Millisecond) // both players wait at the table before the serve
 	table <- new(Ball)
 	ball := <-done
+	close(table)
 	fmt.Println("game over after", ball.hits, "hits")
 }

@@ -21,7 +21,7 @@ const V2_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/traces/v2"
 
 /// The programs in tests/programs and how many goroutines each starts in package main while
 /// tracing: the oracles must see exactly these, or the comparison proves nothing.
-const PROGRAMS: &[(&str, u64)] = &[("pingpong", 2), ("patterns", 8), ("tasks", 3), ("many", 200)];
+const PROGRAMS: &[(&str, u64)] = &[("pingpong", 2), ("patterns", 8), ("tasks", 3), ("many", 200), ("rangepong", 2), ("fanin", 5)];
 
 struct TraceFile {
     path: PathBuf,

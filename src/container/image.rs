@@ -129,7 +129,7 @@ mod tests {
     #[test]
     fn the_context_holds_the_dockerfiles_and_their_scripts() {
         let names: Vec<_> = CONTEXT.iter().map(|(n, _)| *n).collect();
-        for needed in ["docker/Dockerfile", "docker/go1.6.3/Dockerfile", "docker/patch-go.sh", "docker/gotrace-build.sh"] {
+        for needed in ["docker/Dockerfile", "docker/go1.6.3/Dockerfile", "docker/patch-go.sh", "patches/go1.27-chanops.patch"] {
             assert!(names.contains(&needed), "{needed} not in {names:?}");
         }
     }

@@ -3,8 +3,8 @@
 //!
 //! The model is format-independent: it only reads the event vocabulary of `crate::trace`.
 
-mod check;
 mod channels;
+mod check;
 mod goroutines;
 mod messages;
 mod segments;
@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::progress::Step;
 use crate::trace::{ChanFlags, Event, EventKind, Reader, StackId, Tables};
 
-pub use check::{Check, Leak, Outcome};
 pub use channels::Channel;
+pub use check::{Check, Leak, Outcome};
 pub use goroutines::Goroutine;
 pub use messages::{closable, ChannelTruth, Message, MessageKind, SourceLines};
 pub use segments::{Segment, State};

@@ -62,7 +62,10 @@ fn strip_first_dir(name: &str) -> Result<PathBuf, PatchError> {
     let name = name.split('\t').next().unwrap_or(name);
     let bad = || PatchError::BadPath(name.to_string());
     let mut components = Path::new(name).components();
-    components.next();
+    // The first component is the `a/` or `b/` of a diff; an absolute path has none.
+    if !matches!(components.next(), Some(Component::Normal(_))) {
+        return Err(bad());
+    }
     let rel: PathBuf = components.as_path().to_path_buf();
     if rel.as_os_str().is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
         return Err(bad());
