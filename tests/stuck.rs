@@ -270,7 +270,10 @@ fn a_worker_that_panics_still_gives_its_picture() {
 
 const FIRST_ANSWER_WINS: &str = r#"package main
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 func first(query string) string {
 	answers := make(chan string)
@@ -284,6 +287,9 @@ func first(query string) string {
 
 func main() {
 	fmt.Println(first("q")[:1])
+	// The program goes on a little: by its end the losing replicas have parked for good
+	// rather than being still on their way to the send.
+	time.Sleep(50 * time.Millisecond)
 }
 "#;
 
@@ -312,7 +318,10 @@ fn leaked_senders_after_first_answer_wins_fail_the_check() {
 
 const WATCHERS: &str = r#"package main
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 func watch(updates <-chan int, quit <-chan bool, seen chan<- int) {
 	for {
@@ -335,7 +344,8 @@ func main() {
 		<-seen
 	}
 	fmt.Println("watched")
-	// quit is never closed: the watchers leak.
+	// quit is never closed: the watchers leak (given the time to park again first).
+	time.Sleep(50 * time.Millisecond)
 }
 "#;
 
@@ -396,7 +406,7 @@ fn gotrace_check_reads_an_existing_trace_and_annotates_for_github() {
 
 #[test]
 fn gotrace_test_checks_each_package() {
-    let leaky = "package leaky\n\nimport \"testing\"\n\nfunc TestLeaks(t *testing.T) {\n\tc := make(chan int)\n\tgo func() { c <- 1 }() // leaked sender\n}\n\nfunc TestFine(t *testing.T) {}\n";
+    let leaky = "package leaky\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\nfunc TestLeaks(t *testing.T) {\n\tc := make(chan int)\n\tgo func() { c <- 1 }() // leaked sender\n\ttime.Sleep(50 * time.Millisecond)\n}\n\nfunc TestFine(t *testing.T) {}\n";
     let fine = "package fine\n\nimport \"testing\"\n\nfunc TestFine(t *testing.T) {\n\tdone := make(chan bool)\n\tgo func() { done <- true }()\n\t<-done\n}\n";
     let failing = "package fine\n\nimport \"testing\"\n\nfunc TestFails(t *testing.T) { t.Fatal(\"broken\") }\n";
     each_go_with_leaks(|go, version| {
