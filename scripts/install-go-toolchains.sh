@@ -8,9 +8,14 @@ set -euo pipefail
 dir="${GOTRACE_TOOLCHAINS:-/opt/gotrace-go}"
 versions=(1.21.13 1.22.10 1.23.9 1.24.11 1.25.5 1.26.6 1.27.3)
 
-if [ ! -x /usr/lib/go-1.19/bin/go ]; then
+# GNU patch applies the runtime patches to copies of these toolchains (scripts/check-patches.sh);
+# a new machine does not have it.
+need=()
+[ -x /usr/lib/go-1.19/bin/go ] || need+=(golang-1.19-go)
+command -v patch >/dev/null || need+=(patch)
+if [ "${#need[@]}" -gt 0 ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-1.19-go >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 mkdir -p "$dir"
