@@ -172,6 +172,27 @@ pub struct GoArgs {
     /// The go command to use (default: $GOTRACE_GO, then `go` on PATH).
     #[arg(long = "go", value_name = "PATH")]
     pub go: Option<PathBuf>,
+    /// Which runtime: `patched`, the copy that `gotrace setup-runtime` made of that Go, whose
+    /// trace records every channel operation; `stock`, that Go as it is; `auto` (default),
+    /// the patched copy when there is one.
+    #[arg(long, value_name = "RUNTIME", default_value = "auto", value_parser = parse_runtime)]
+    pub runtime: crate::setup::Runtime,
+}
+
+impl GoArgs {
+    fn choice(self) -> crate::setup::GoChoice {
+        crate::setup::GoChoice { go: self.go, runtime: self.runtime }
+    }
+}
+
+fn parse_runtime(text: &str) -> Result<crate::setup::Runtime, String> {
+    use crate::setup::Runtime;
+    match text {
+        "auto" => Ok(Runtime::Auto),
+        "stock" => Ok(Runtime::Stock),
+        "patched" => Ok(Runtime::Patched),
+        _ => Err(format!("unknown runtime {text:?}: use auto, stock or patched")),
+    }
 }
 
 /// Building inside a container (Docker Engine API), shared by `run` and `build`.
@@ -325,7 +346,7 @@ pub fn main() -> i32 {
             let opts = crate::runner::RunOptions {
                 targets: target,
                 args,
-                go: go.go,
+                go: go.choice(),
                 timeout,
                 trace_out,
                 trace_stderr,
@@ -337,13 +358,17 @@ pub fn main() -> i32 {
                 None => crate::runner::run(&opts),
             }
         }
-        Command::Test { packages, flags, go, show, check } => {
-            crate::gotest::run(&crate::gotest::TestOptions { packages, flags, go: go.go, view: show.options(), check: check.options() })
-        }
+        Command::Test { packages, flags, go, show, check } => crate::gotest::run(&crate::gotest::TestOptions {
+            packages,
+            flags,
+            go: go.choice(),
+            view: show.options(),
+            check: check.options(),
+        }),
         Command::Check { trace, binary, json, check } => crate::check::run(&trace, binary.as_deref(), json, &check.options()),
         Command::Build { target, output, go, docker, goos, goarch } => match docker.options(goos, goarch) {
             Some(docker) => crate::container::build(&target, output.as_deref(), &docker),
-            None => crate::runner::build(go.go.as_deref(), &target, output.as_deref()),
+            None => crate::runner::build(&go.choice(), &target, output.as_deref()),
         }
         .map(|()| 0),
         Command::SetupRuntime(setup) => crate::setup::run(&setup.options()).map(|()| 0),

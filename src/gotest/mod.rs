@@ -19,7 +19,7 @@ pub struct TestOptions {
     pub packages: Vec<OsString>,
     /// Flags for `go test` (after `--`).
     pub flags: Vec<OsString>,
-    pub go: Option<PathBuf>,
+    pub go: crate::setup::GoChoice,
     pub view: ViewOptions,
     pub check: check::Options,
 }
@@ -36,7 +36,7 @@ struct Tested {
 /// Runs the tests; returns the exit code: `go test`'s when a package failed, else 3 when
 /// `--check` found leaks, else 0.
 pub fn run(opts: &TestOptions) -> anyhow::Result<i32> {
-    let go = Go::find(opts.go.as_deref())?;
+    let go = opts.go.find()?;
     eprintln!("gotrace: {}", go.describe());
     let packages = list(&go, &opts.packages)?;
     let work = tempfile::Builder::new().prefix("gotrace-test-").tempdir().context("cannot create a temporary directory")?;
@@ -46,8 +46,13 @@ pub fn run(opts: &TestOptions) -> anyhow::Result<i32> {
     for (i, package) in packages.iter().enumerate() {
         let trace = work.path().join(format!("{i}.trace"));
         let binary = work.path().join(format!("{i}.test"));
-        let status = go
-            .command()
+        let mut cmd = go.command();
+        // The testing package starts the trace: no helper is there to switch a patched
+        // runtime's channel events on.
+        if let Some(godebug) = crate::setup::patched::godebug_for(&go) {
+            cmd.env("GODEBUG", godebug);
+        }
+        let status = cmd
             .arg("test")
             .arg(format!("-trace={}", trace.display()))
             .arg("-o")

@@ -40,7 +40,10 @@ func _gotraceStart() {
 	// Set up before tracing starts, so that the signal goroutines are not traced as the
 	// program's own.
 	_gotraceOnSignal()
-	if err := _gotraceTrace.Start(out); err != nil {
+	restore := _gotraceChanOpsOn()
+	err := _gotraceTrace.Start(out)
+	restore()
+	if err != nil {
 		_gotraceFmt.Fprintf(_gotraceOS.Stderr, "gotrace: cannot start the trace: %v\n", err)
 		return
 	}
@@ -49,6 +52,26 @@ func _gotraceStart() {
 	if report := _gotraceOS.Getenv("GOTRACE_REPORT_FILE"); report != "" {
 		_gotraceWatching = true
 		go _gotraceWatch(report, _gotraceOS.Getenv("GOTRACE_TIMER_FUNCS"))
+	}
+}
+
+// _gotraceChanOpsOn switches on the channel events of gotrace's patched runtime
+// (`gotrace setup-runtime`) for the trace about to start, unless GODEBUG already decides, so
+// that a binary from `gotrace build` records them when run on its own too. The runtime reads
+// the setting when tracing starts, so GODEBUG is put back right after, for the program and
+// its children; a stock runtime ignores the setting.
+func _gotraceChanOpsOn() (restore func()) {
+	godebug, had := _gotraceOS.LookupEnv("GODEBUG")
+	if _gotraceStrings.Contains(godebug, "tracechanops=") {
+		return func() {}
+	}
+	_gotraceOS.Setenv("GODEBUG", _gotraceStrings.TrimPrefix(godebug+",tracechanops=1", ","))
+	return func() {
+		if had {
+			_gotraceOS.Setenv("GODEBUG", godebug)
+		} else {
+			_gotraceOS.Unsetenv("GODEBUG")
+		}
 	}
 }
 

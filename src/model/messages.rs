@@ -265,7 +265,9 @@ fn exact_message(chan: u64, kind: u8, send: &Half, recv: &Half) -> Message {
     Message {
         from: send.g,
         to: recv.g,
-        send_ns: send.ts,
+        // A sender that parked records its send when it runs again, after the receiver took
+        // the value: the value left it at the hand-off, so no arrow goes back in time.
+        send_ns: send.ts.min(recv.ts),
         recv_ns: recv.ts,
         kind: if in_select { MessageKind::Select } else { MessageKind::Chan },
         channel: Some(chan),

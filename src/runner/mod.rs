@@ -16,6 +16,7 @@ use crate::check;
 use crate::instrument::{self, Plan};
 use crate::model::Outcome;
 use crate::progress::Step;
+use crate::setup::GoChoice;
 use crate::toolchain::Go;
 use crate::view::ViewOptions;
 use target::Target;
@@ -26,7 +27,7 @@ pub struct RunOptions {
     pub targets: Vec<OsString>,
     /// Arguments for the program (after `--`).
     pub args: Vec<OsString>,
-    pub go: Option<PathBuf>,
+    pub go: GoChoice,
     pub timeout: Option<Duration>,
     /// Keep the raw trace here.
     pub trace_out: Option<PathBuf>,
@@ -39,7 +40,7 @@ pub struct RunOptions {
 /// `gotrace run`: returns the exit code, the program's when it failed.
 pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
     let interrupts = exec::Interrupts::catch();
-    let (go, target) = prepare(opts.go.as_deref(), &opts.targets)?;
+    let (go, target) = prepare(&opts.go, &opts.targets)?;
     let work = tempfile::Builder::new().prefix("gotrace-").tempdir().context("cannot create a temporary directory")?;
     let plan = plan(&target)?;
     let binary = cached_binary(&go, &target, &plan).unwrap_or_else(|| work.path().join(binary_name(&target.name)));
@@ -51,7 +52,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
     let trace = work.path().join("trace.out");
     let trace_on_stderr = opts.trace_stderr || matches!(plan, Plan::OwnTrace);
     let watch = Watch::new(work.path(), &plan);
-    let ended = run_program(opts, &binary, &trace, trace_on_stderr, &watch, &interrupts)?;
+    let ended = run_program(opts, &binary, &trace, trace_on_stderr, &watch.env(&go), &interrupts)?;
     let (outcome, program_code) = watch.outcome(&ended, opts.timeout);
     let crashed = watch.crash_report().as_deref().and_then(check::crashed_goroutine);
     let ending = Ending { name: &target.name, outcome, program_code, crashed };
@@ -101,18 +102,19 @@ impl Watch {
 
     /// The environment that turns the watch on, for an instrumented program. Go 1.22+ also
     /// completes a generation of the trace every 100 ms instead of every second, so that a
-    /// crash loses little of it.
-    fn env(&self) -> Vec<(OsString, OsString)> {
-        let Some(timer_funcs) = &self.timer_funcs else { return Vec::new() };
+    /// crash loses little of it. A program that starts its own trace has no helper to switch
+    /// a patched runtime's channel events on: the environment does.
+    fn env(&self, go: &Go) -> Vec<(OsString, OsString)> {
+        let Some(timer_funcs) = &self.timer_funcs else {
+            return crate::setup::patched::godebug_for(go).map(|g| ("GODEBUG".into(), g.into())).into_iter().collect();
+        };
         let mut env = vec![
             (instrument::REPORT_FILE_ENV.into(), self.report.clone().into_os_string()),
             (instrument::CRASH_FILE_ENV.into(), self.crash.clone().into_os_string()),
             (instrument::TIMER_FUNCS_ENV.into(), timer_funcs.into()),
         ];
-        let godebug = std::env::var("GODEBUG").unwrap_or_default();
-        if !godebug.contains("traceadvanceperiod=") {
-            let period = "traceadvanceperiod=100000000";
-            env.push(("GODEBUG".into(), if godebug.is_empty() { period.into() } else { format!("{godebug},{period}").into() }));
+        if let Some(godebug) = crate::toolchain::godebug_with("traceadvanceperiod=100000000") {
+            env.push(("GODEBUG".into(), godebug.into()));
         }
         env
     }
@@ -157,11 +159,10 @@ fn run_program(
     binary: &Path,
     trace: &Path,
     trace_on_stderr: bool,
-    watch: &Watch,
+    env: &[(OsString, OsString)],
     interrupts: &exec::Interrupts,
 ) -> anyhow::Result<exec::Ended> {
-    let env = watch.env();
-    let mut spec = exec::Spec { binary, args: &opts.args, trace_file: None, stderr: None, timeout: opts.timeout, env: &env };
+    let mut spec = exec::Spec { binary, args: &opts.args, trace_file: None, stderr: None, timeout: opts.timeout, env };
     if trace_on_stderr {
         spec.stderr = Some(File::create(trace).with_context(|| format!("cannot create {}", trace.display()))?);
     } else {
@@ -195,7 +196,7 @@ pub fn show(opts: &RunOptions, trace: &Path, binary: &Path, ending: &Ending) -> 
 }
 
 /// `gotrace build`: the instrumented binary at `output` (default: named like `go build` would).
-pub fn build(go: Option<&Path>, targets: &[OsString], output: Option<&Path>) -> anyhow::Result<()> {
+pub fn build(go: &GoChoice, targets: &[OsString], output: Option<&Path>) -> anyhow::Result<()> {
     let _interrupts = exec::Interrupts::catch();
     let (go, target) = prepare(go, targets)?;
     let work = tempfile::Builder::new().prefix("gotrace-").tempdir().context("cannot create a temporary directory")?;
@@ -210,8 +211,8 @@ pub fn build(go: Option<&Path>, targets: &[OsString], output: Option<&Path>) -> 
     Ok(())
 }
 
-fn prepare(go: Option<&Path>, targets: &[OsString]) -> anyhow::Result<(Go, Target)> {
-    let go = Go::find(go)?;
+fn prepare(go: &GoChoice, targets: &[OsString]) -> anyhow::Result<(Go, Target)> {
+    let go = go.find()?;
     eprintln!("gotrace: {}", go.describe());
     let target = target::resolve(&go, targets)?;
     Ok((go, target))

@@ -12,11 +12,12 @@ mod checksum;
 mod download;
 pub mod legacy;
 pub mod patch;
+pub mod patched;
 pub mod store;
 
 use std::path::PathBuf;
 
-use anyhow::bail;
+use crate::toolchain::Go;
 
 /// What `gotrace setup-runtime` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -64,7 +65,50 @@ pub fn run(opts: &SetupOptions) -> anyhow::Result<()> {
     if is_legacy(opts.go.as_deref()) {
         return legacy::setup(opts);
     }
-    bail!("`gotrace setup-runtime` is not available in this build yet")
+    patched::setup(opts.go.as_deref(), opts.remove)
+}
+
+/// Which runtime builds the program (`--runtime` of `run`, `build` and `test`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Runtime {
+    /// The patched copy of the chosen Go when `setup-runtime` made one, else that Go.
+    #[default]
+    Auto,
+    /// The chosen Go as it is.
+    Stock,
+    /// The patched copy of the chosen Go; an error when there is none.
+    Patched,
+}
+
+/// The Go that builds a program: `--go` (or its default) and `--runtime`.
+#[derive(Debug, Clone, Default)]
+pub struct GoChoice {
+    pub go: Option<PathBuf>,
+    pub runtime: Runtime,
+}
+
+impl GoChoice {
+    /// Finds the chosen Go, and its patched copy where `runtime` asks for it.
+    pub fn find(&self) -> anyhow::Result<Go> {
+        choose(Go::find(self.go.as_deref())?, self.runtime)
+    }
+}
+
+/// The Go that builds under `runtime`, given the Go the user chose.
+fn choose(go: Go, runtime: Runtime) -> anyhow::Result<Go> {
+    if runtime == Runtime::Stock {
+        return Ok(go);
+    }
+    match patched::installed(&go)? {
+        Some(rt) => Go::at_root(&rt.goroot()),
+        None if runtime == Runtime::Auto => Ok(go),
+        None => anyhow::bail!(
+            "no patched copy of {} is installed: make one with `gotrace setup-runtime --go {}` ({} are supported)",
+            go.version,
+            go.path.display(),
+            patched::supported()
+        ),
+    }
 }
 
 /// `--list`: one line per installed runtime.

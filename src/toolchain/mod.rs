@@ -21,6 +21,10 @@ pub struct Go {
     pub version: String,
     /// `go env GOROOT`.
     pub goroot: PathBuf,
+    /// A GOROOT gotrace made (a patched copy): its `go` runs with that GOROOT whatever the
+    /// environment says, and is never handed over to another toolchain (`GOTOOLCHAIN`),
+    /// either of which would drop the patch.
+    pinned: bool,
 }
 
 impl Go {
@@ -28,17 +32,35 @@ impl Go {
     pub fn find(explicit: Option<&Path>) -> anyhow::Result<Go> {
         let env = std::env::var_os(GO_ENV).filter(|v| !v.is_empty());
         let path = locate(explicit, env.as_deref(), std::env::var_os("PATH").as_deref())?;
-        let values = env_values(&path, &["GOVERSION", "GOROOT"])?;
-        let [version, goroot] = <[String; 2]>::try_from(values).map_err(|_| anyhow::anyhow!("`{} env` answered oddly", path.display()))?;
-        if version.is_empty() {
-            bail!("{} is too old for gotrace: it does not report GOVERSION (Go 1.16 or newer needed)", path.display());
-        }
-        Ok(Go { path, version, goroot: PathBuf::from(goroot) })
+        Go::ask(Go { path, version: String::new(), goroot: PathBuf::new(), pinned: false })
     }
 
-    /// A `go` command with the caller's environment.
+    /// The `go` of a GOROOT that gotrace made, pinned to it.
+    pub fn at_root(goroot: &Path) -> anyhow::Result<Go> {
+        let path = goroot.join("bin").join(executable_name());
+        Go::ask(Go { path, version: String::new(), goroot: goroot.to_path_buf(), pinned: true })
+    }
+
+    /// Fills in what `go env` says of `go`'s version and GOROOT.
+    fn ask(mut go: Go) -> anyhow::Result<Go> {
+        let mut cmd = go.command();
+        let values = env_values(&mut cmd, &go.path, &["GOVERSION", "GOROOT"])?;
+        let [version, goroot] =
+            <[String; 2]>::try_from(values).map_err(|_| anyhow::anyhow!("`{} env` answered oddly", go.path.display()))?;
+        if version.is_empty() {
+            bail!("{} is too old for gotrace: it does not report GOVERSION (Go 1.16 or newer needed)", go.path.display());
+        }
+        (go.version, go.goroot) = (version, PathBuf::from(goroot));
+        Ok(go)
+    }
+
+    /// A `go` command with the caller's environment (a pinned GOROOT's own).
     pub fn command(&self) -> Command {
-        Command::new(&self.path)
+        let mut cmd = Command::new(&self.path);
+        if self.pinned {
+            cmd.env("GOROOT", &self.goroot).env("GOTOOLCHAIN", "local");
+        }
+        cmd
     }
 
     /// The minor version, 21 for "go1.21.13"; `None` for development builds (taken as new).
@@ -46,10 +68,32 @@ impl Go {
         self.version.strip_prefix("go1.")?.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
     }
 
+    /// Whether this is a GOROOT gotrace made: a patched copy whose runtime records every
+    /// channel operation (`gotrace setup-runtime`).
+    pub fn is_patched(&self) -> bool {
+        self.pinned
+    }
+
     /// The line gotrace prints before building: "using go1.21.13 at /usr/local/go/bin/go".
     pub fn describe(&self) -> String {
-        format!("using {} at {}", self.version, self.path.display())
+        let patched = if self.pinned { " (patched: records every channel operation)" } else { "" };
+        format!("using {} at {}{patched}", self.version, self.path.display())
     }
+}
+
+/// `GODEBUG` as the environment has it, with `setting` (`key=value`) added unless the
+/// environment already sets that key (the user's word wins); `None` when nothing changes.
+pub fn godebug_with(setting: &str) -> Option<String> {
+    let godebug = std::env::var("GODEBUG").unwrap_or_default();
+    add_godebug(&godebug, setting)
+}
+
+fn add_godebug(godebug: &str, setting: &str) -> Option<String> {
+    let key = setting.split_once('=').map_or(setting, |(k, _)| k);
+    if godebug.split(',').any(|kv| kv.split_once('=').is_some_and(|(k, _)| k.trim() == key)) {
+        return None;
+    }
+    Some(if godebug.is_empty() { setting.to_owned() } else { format!("{godebug},{setting}") })
 }
 
 /// Picks the `go` binary: an explicit path must exist; otherwise the first `go` on `path_var`.
@@ -98,9 +142,8 @@ fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
 
-/// `go env KEY...`: one value per line, in the order asked.
-fn env_values(go: &Path, keys: &[&str]) -> anyhow::Result<Vec<String>> {
-    let mut cmd = Command::new(go);
+/// `go env KEY...` run as `cmd`: one value per line, in the order asked.
+fn env_values(cmd: &mut Command, go: &Path, keys: &[&str]) -> anyhow::Result<Vec<String>> {
     cmd.arg("env").args(keys);
     let out = cmd.output().with_context(|| format!("cannot run {}", go.display()))?;
     if !out.status.success() {
@@ -121,10 +164,18 @@ mod tests {
 
     #[test]
     fn minor_versions() {
-        let go = |v: &str| Go { path: PathBuf::new(), version: v.to_owned(), goroot: PathBuf::new() };
+        let go = |v: &str| Go { path: PathBuf::new(), version: v.to_owned(), goroot: PathBuf::new(), pinned: false };
         assert_eq!(go("go1.21.13").minor(), Some(21));
         assert_eq!(go("go1.27rc1").minor(), Some(27));
         assert_eq!(go("devel go1.28-abc").minor(), None);
+    }
+
+    #[test]
+    fn godebug_settings_are_added_unless_the_user_set_them() {
+        assert_eq!(add_godebug("", "tracechanops=1").as_deref(), Some("tracechanops=1"));
+        assert_eq!(add_godebug("gctrace=1", "tracechanops=1").as_deref(), Some("gctrace=1,tracechanops=1"));
+        assert_eq!(add_godebug("tracechanops=0", "tracechanops=1"), None);
+        assert_eq!(add_godebug("x=1, tracechanops=0", "tracechanops=1"), None);
     }
 
     #[test]
