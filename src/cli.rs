@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::lod::TimeRange;
 
@@ -315,12 +315,15 @@ fn parse_time_range(text: &str) -> Result<TimeRange, String> {
     Ok(TimeRange { from_ns, to_ns })
 }
 
-const SUBCOMMANDS: &[&str] = &["inspect", "view", "run", "build", "check", "test", "setup-runtime", "help"];
+/// Whether `word` names a subcommand (or one of its aliases, or `help`), as clap knows them.
+fn is_subcommand(word: &str) -> bool {
+    word == "help" || Cli::command().get_subcommands().any(|c| c.get_name() == word || c.get_all_aliases().any(|a| a == word))
+}
 
 /// `gotrace trace.out [binary]`, the 2016 original's form, means `gotrace view trace.out [binary]`.
 fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
     if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
-        if !first.starts_with('-') && !SUBCOMMANDS.contains(&first) {
+        if !first.starts_with('-') && !is_subcommand(first) {
             args.insert(1, "view".into());
         }
     }
@@ -415,5 +418,14 @@ mod tests {
         assert_eq!(with_default_subcommand(args(&["gotrace", "trace.out", "bin"])), args(&["gotrace", "view", "trace.out", "bin"]));
         assert_eq!(with_default_subcommand(args(&["gotrace", "inspect", "t"])), args(&["gotrace", "inspect", "t"]));
         assert_eq!(with_default_subcommand(args(&["gotrace", "--help"])), args(&["gotrace", "--help"]));
+        assert_eq!(with_default_subcommand(args(&["gotrace", "help", "run"])), args(&["gotrace", "help", "run"]));
+    }
+
+    #[test]
+    fn every_subcommand_is_known() {
+        for name in ["inspect", "view", "run", "test", "check", "build", "setup-runtime", "help"] {
+            assert!(is_subcommand(name), "{name}");
+        }
+        assert!(!is_subcommand("trace.out"));
     }
 }

@@ -51,17 +51,23 @@ pub struct TimeRange {
     pub to_ns: Option<u64>,
 }
 
+/// A `--window` that names no part of the trace.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    #[error("the window starts at {:.3} s, after the trace ends ({:.3} s): start --window earlier", seconds(.from_ns), seconds(.duration_ns))]
+    AfterTheEnd { from_ns: u64, duration_ns: u64 },
+}
+
+fn seconds(ns: &u64) -> f64 {
+    *ns as f64 / 1e9
+}
+
 impl TimeRange {
     /// The window of `model` that this range names; an error when it starts after the trace.
-    pub fn window(self, model: &Model) -> Result<Window, String> {
+    pub fn window(self, model: &Model) -> Result<Window, WindowError> {
         let whole = Window::whole(model);
         if self.from_ns >= whole.end_ns {
-            let s = |ns: u64| ns as f64 / 1e9;
-            return Err(format!(
-                "the window starts at {:.3} s, after the trace ends ({:.3} s)",
-                s(self.from_ns),
-                s(model.meta.duration_ns)
-            ));
+            return Err(WindowError::AfterTheEnd { from_ns: self.from_ns, duration_ns: model.meta.duration_ns });
         }
         Ok(Window { start_ns: self.from_ns, end_ns: self.to_ns.map_or(whole.end_ns, |to| to.min(whole.end_ns)) })
     }

@@ -59,7 +59,7 @@ pub fn view_example(opts: &ViewOptions) -> anyhow::Result<()> {
 /// Writes or serves `model` as `opts` asks.
 pub fn show(model: Model, opts: &ViewOptions) -> anyhow::Result<()> {
     let window = match opts.window {
-        Some(range) => range.window(&model).map_err(anyhow::Error::msg)?,
+        Some(range) => range.window(&model)?,
         None => Window::whole(&model),
     };
     if let Some(path) = &opts.json_out {

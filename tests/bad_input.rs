@@ -3,10 +3,11 @@
 //! expected there, and never panic. Bad inputs are derived from real traces (truncated,
 //! flipped, a length made huge) or are plain non-traces (empty, random bytes, an ELF file).
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-const GOTRACE: &str = env!("CARGO_BIN_EXE_gotrace");
+use std::path::Path;
+
+use common::{gotrace, GOTRACE};
 /// A small Go 1.27 trace (format "go 1.26") of bench/stress: 4 goroutine pairs, 20 rounds.
 const NEW_FORMAT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bad-input/pingpong_1_27.trace");
 /// Go's own old-format test traces.
@@ -29,7 +30,7 @@ struct Run {
 }
 
 fn inspect_path(path: &Path, json: bool) -> Run {
-    let mut cmd = Command::new(GOTRACE);
+    let mut cmd = gotrace();
     cmd.arg("inspect").arg(path);
     if json {
         cmd.arg("--json");

@@ -10,16 +10,15 @@
 //! GOROOT and the first build with it take about ten seconds). Missing toolchains skip loudly;
 //! GOTRACE_REQUIRE_TOOLCHAINS=1 makes them failures.
 
-#[path = "run_support.rs"]
-mod support;
+mod common;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 
+use common::*;
 use serde_json::Value;
-use support::*;
 
 const NEWEST: &str = "1.27.3";
 
@@ -113,7 +112,8 @@ fn patched(version: &str) -> Option<(PathBuf, PathBuf)> {
 }
 
 fn setup(data: &Path, go: &Path, extra: &[&str]) -> Output {
-    gotrace(data)
+    gotrace()
+        .current_dir(data)
         .env("GOTRACE_DATA_DIR", data)
         .arg("setup-runtime")
         .arg("--go")
@@ -127,7 +127,8 @@ fn setup(data: &Path, go: &Path, extra: &[&str]) -> Output {
 fn run(data: &Path, go: &Path, source: &str, extra: &[&str]) -> (Value, Output) {
     let dir = project(&[("main.go", source)]);
     let model = dir.path().join("model.json");
-    let out = gotrace(dir.path())
+    let out = gotrace()
+        .current_dir(dir.path())
         .env("GOTRACE_DATA_DIR", data)
         .args(["run", "--no-browser", "--go"])
         .arg(go)
@@ -188,7 +189,7 @@ fn each_supported_go_is_patched_once_proved_and_carries_hellos_42() {
         // The user's own Go is left as it is.
         let stock_root = go.parent().unwrap().parent().unwrap();
         assert!(!stock_root.join("src/runtime/tracechanops.go").exists(), "Go {version} itself was patched");
-        let list = gotrace(&data).env("GOTRACE_DATA_DIR", &data).args(["setup-runtime", "--list"]).output().unwrap();
+        let list = gotrace().current_dir(&data).env("GOTRACE_DATA_DIR", &data).args(["setup-runtime", "--list"]).output().unwrap();
         assert!(stdout(&list).contains(&name), "--list: {}", stdout(&list));
         let again = setup(&data, &go, &[]);
         assert!(again.status.success() && stderr(&again).contains("already installed"), "second setup: {}", stderr(&again));
@@ -280,7 +281,8 @@ fn a_built_binary_records_channel_operations_on_its_own() {
     let Some((go, data)) = patched(NEWEST) else { return };
     let dir = project(&[("main.go", HELLO)]);
     let binary = dir.path().join("hello");
-    let out = gotrace(dir.path())
+    let out = gotrace()
+        .current_dir(dir.path())
         .env("GOTRACE_DATA_DIR", &data)
         .arg("build")
         .arg("--go")
@@ -295,7 +297,7 @@ fn a_built_binary_records_channel_operations_on_its_own() {
     let ran = Command::new(&binary).env("GOTRACE_TRACE_FILE", &trace).env_remove("GODEBUG").output().unwrap();
     assert!(ran.status.success() && stderr(&ran).contains("42"), "{}", stderr(&ran));
     let model = dir.path().join("m.json");
-    let out = gotrace(dir.path()).arg("view").arg(&trace).arg(&binary).arg("-o").arg(&model).output().unwrap();
+    let out = gotrace().current_dir(dir.path()).arg("view").arg(&trace).arg(&binary).arg("-o").arg(&model).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(truth(&read_model(&model)), "exact");
 }
@@ -333,7 +335,8 @@ fn remove_takes_the_copy_away() {
 /// `gotrace run` of hello that must fail; its stderr.
 fn run_err(data: &Path, go: &Path, extra: &[&str]) -> String {
     let dir = project(&[("main.go", HELLO)]);
-    let out = gotrace(dir.path())
+    let out = gotrace()
+        .current_dir(dir.path())
         .env("GOTRACE_DATA_DIR", data)
         .args(["run", "--no-browser", "--go"])
         .arg(go)

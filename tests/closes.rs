@@ -3,11 +3,17 @@
 //! `tests/programs/rangepong` and `fanin`) close channels that goroutines range over while
 //! every receiver waits, so the counts are exact.
 
-use std::collections::BTreeMap;
-use std::process::Command;
+mod common;
 
-const GOTRACE: &str = env!("CARGO_BIN_EXE_gotrace");
-const VERSIONS: &[&str] = &["1_19", "1_21", "1_22", "1_23", "1_24", "1_25", "1_26", "1_27"];
+use std::collections::BTreeMap;
+
+use common::gotrace;
+use common::toolchains::VERSIONS;
+
+/// Every Go of the fixtures, as their file names say it: "1_19", …
+fn versions() -> impl Iterator<Item = String> {
+    VERSIONS.iter().map(|(v, _)| v.replace('.', "_"))
+}
 
 fn trace(program: &str, version: &str) -> String {
     format!("{}/tests/traces/{program}_{version}.trace", env!("CARGO_MANIFEST_DIR"))
@@ -17,7 +23,7 @@ fn trace(program: &str, version: &str) -> String {
 fn kinds(program: &str, version: &str) -> BTreeMap<String, u64> {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model.json");
-    let out = Command::new(GOTRACE).arg("view").arg(trace(program, version)).arg("-o").arg(&model).output().unwrap();
+    let out = gotrace().arg("view").arg(trace(program, version)).arg("-o").arg(&model).output().unwrap();
     assert!(out.status.success(), "{program} {version}: {}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     let mut kinds = BTreeMap::new();
@@ -28,15 +34,15 @@ fn kinds(program: &str, version: &str) -> BTreeMap<String, u64> {
 }
 
 fn inspect_json(program: &str, version: &str) -> serde_json::Value {
-    let out = Command::new(GOTRACE).args(["inspect", "--json"]).arg(trace(program, version)).output().unwrap();
+    let out = gotrace().args(["inspect", "--json"]).arg(trace(program, version)).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]
 fn ping_pong_over_a_ranged_table_hands_over_11_values_and_closes_twice() {
-    for v in VERSIONS {
-        let k = kinds("rangepong", v);
+    for v in versions() {
+        let k = kinds("rangepong", &v);
         assert_eq!((k.get("chan"), k.get("close")), (Some(&11), Some(&2)), "Go {v}: {k:?}");
     }
 }
@@ -45,19 +51,19 @@ fn ping_pong_over_a_ranged_table_hands_over_11_values_and_closes_twice() {
 fn a_fan_ins_closes_are_closes() {
     // 7 values to the forwarders, 7 forwarded to main, 2 done; the producers' closes end
     // the forwarders' ranges, the merger's close ends main's.
-    for v in VERSIONS {
-        let k = kinds("fanin", v);
+    for v in versions() {
+        let k = kinds("fanin", &v);
         assert_eq!((k.get("chan"), k.get("close")), (Some(&16), Some(&3)), "Go {v}: {k:?}");
     }
 }
 
 #[test]
 fn inspect_counts_closes_apart_in_text_and_json() {
-    for v in VERSIONS {
-        assert_eq!(inspect_json("rangepong", v)["unblocks"]["by_close"], 2, "Go {v}");
-        assert_eq!(inspect_json("fanin", v)["unblocks"]["by_close"], 3, "Go {v}");
+    for v in versions() {
+        assert_eq!(inspect_json("rangepong", &v)["unblocks"]["by_close"], 2, "Go {v}");
+        assert_eq!(inspect_json("fanin", &v)["unblocks"]["by_close"], 3, "Go {v}");
     }
-    let out = Command::new(GOTRACE).arg("inspect").arg(trace("rangepong", "1_27")).output().unwrap();
+    let out = gotrace().arg("inspect").arg(trace("rangepong", "1_27")).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.lines().any(|l| l.trim() == "2  by close of a channel"), "{text}");
 }

@@ -4,8 +4,7 @@
 //! Without an engine the tests say SKIPPED, and fail when GOTRACE_REQUIRE_DOCKER=1 (as
 //! scripts/test.sh sets).
 
-#[path = "run_support.rs"]
-mod support;
+mod common;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -15,10 +14,9 @@ use std::time::{Duration, Instant};
 
 use bollard::query_parameters::{CreateImageOptions, ListContainersOptions};
 use bollard::Docker;
+use common::*;
 use futures_util::StreamExt;
-use support::*;
 
-const GO_DIST: &str = "/opt/gotrace-go/1.27.3/go";
 const BUSYBOX: &str = "/bin/busybox";
 const BASE: &str = "gotrace-test/base:go1.27";
 const IMAGE: &str = "gotrace-test/golang:1.27-gotrace";
@@ -59,7 +57,8 @@ fn serial() -> MutexGuard<'static, ()> {
 fn base_root() -> Vec<u8> {
     let mut tar = tar::Builder::new(Vec::new());
     tar.follow_symlinks(false);
-    tar.append_dir_all("usr/local/go", GO_DIST).expect("pack Go");
+    let go = toolchains::goroot("1.27").expect("Go 1.27 for the base image (scripts/install-go-toolchains.sh)");
+    tar.append_dir_all("usr/local/go", go).expect("pack Go");
     tar.append_path_with_name(BUSYBOX, "bin/busybox").expect("pack busybox");
     for applet in ["sh", "cat", "sed", "patch", "basename", "rm", "echo", "sleep", "ls", "chmod"] {
         let mut header = tar::Header::new_gnu();
@@ -97,7 +96,11 @@ fn images(docker: &Docker) -> &'static str {
             }
         });
         let dir = tempfile::tempdir().expect("temp dir");
-        let out = gotrace(dir.path()).args(["setup-runtime", "--docker", "--base", BASE, "--image", IMAGE]).output().expect("gotrace runs");
+        let out = gotrace()
+            .current_dir(dir.path())
+            .args(["setup-runtime", "--docker", "--base", BASE, "--image", IMAGE])
+            .output()
+            .expect("gotrace runs");
         assert!(out.status.success(), "setup-runtime --docker failed: {}", stderr(&out));
         assert!(stderr(&out).contains(&format!("built the image {IMAGE}")), "{}", stderr(&out));
         eprintln!("images made in {:.1?}", started.elapsed());
@@ -126,8 +129,8 @@ fn builds_for_linux_darwin_and_windows() {
     let cases: [(&str, Option<&str>, &[u8]); 3] =
         [("linux", Some("pingpong"), b"\x7fELF"), ("darwin", Some("pingpong-mac"), &[0xcf, 0xfa, 0xed, 0xfe]), ("windows", None, b"MZ")];
     for (goos, output, magic) in cases {
-        let mut cmd = gotrace(dir.path());
-        cmd.args(["build", "--docker", "--image", image, "--goos", goos]);
+        let mut cmd = gotrace();
+        cmd.current_dir(dir.path()).args(["build", "--docker", "--image", image, "--goos", goos]);
         if let Some(o) = output {
             cmd.args(["-o", o]);
         }
@@ -153,7 +156,7 @@ fn builds_for_linux_darwin_and_windows() {
         .expect("run the binary");
     assert!(run.status.success());
     assert!(stdout(&run).contains("game over after 10 hits"), "{}", stdout(&run));
-    let view = gotrace(dir.path()).args(["trace.out", "./pingpong", "-o", "m.json"]).output().expect("gotrace runs");
+    let view = gotrace().current_dir(dir.path()).args(["trace.out", "./pingpong", "-o", "m.json"]).output().expect("gotrace runs");
     assert!(view.status.success(), "{}", stderr(&view));
     let model: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("m.json")).expect("m.json")).expect("JSON");
     let goroutines = model["goroutines"].as_array().map(Vec::len).unwrap_or(0);
@@ -166,7 +169,8 @@ fn run_in_a_container_shows_the_trace() {
     let _one = serial();
     let image = images(&docker);
     let dir = tempfile::tempdir().expect("temp dir");
-    let out = gotrace(dir.path())
+    let out = gotrace()
+        .current_dir(dir.path())
         .args(["run", "--docker", "--image", image, "--no-browser", "-o", "m.json", "--trace-out", "trace.out"])
         .arg(example("pingpong.go"))
         .output()
@@ -196,7 +200,7 @@ fn a_failing_build_says_go_s_message_with_the_user_s_path_and_leaves_no_containe
     let image = images(&docker);
     let dir = project(&[("broken.go", "package main\n\nfunc main() {\n\tvar x int = \"text\"\n}\n")]);
     let file = dir.path().join("broken.go");
-    let out = gotrace(dir.path()).args(["build", "--docker", "--image", image]).arg(&file).output().expect("gotrace runs");
+    let out = gotrace().current_dir(dir.path()).args(["build", "--docker", "--image", image]).arg(&file).output().expect("gotrace runs");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     // Go names the file as it does outside a container: relative to the directory it builds in,
     // which is the user's own.
@@ -215,7 +219,8 @@ const FOREVER: &str = "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tc := m
 
 /// Starts `run --docker` of a program that never ends and waits until it has printed "ready".
 fn start_forever(dir: &Path, image: &str) -> std::process::Child {
-    let mut child = gotrace(dir)
+    let mut child = gotrace()
+        .current_dir(dir)
         .args(["run", "--docker", "--image", image, "--no-browser", "-o", "m.json"])
         .arg(dir.join("forever.go"))
         .stdout(Stdio::piped())
@@ -258,7 +263,7 @@ fn an_interrupted_run_keeps_its_trace_and_a_killed_one_is_pruned() {
     child.kill().expect("kill gotrace");
     child.wait().expect("reap gotrace");
     assert_eq!(gotrace_containers(&docker).len(), 1, "the killed run's container should be there to prune");
-    let prune = gotrace(dir.path()).args(["setup-runtime", "--docker", "--prune"]).output().expect("gotrace runs");
+    let prune = gotrace().current_dir(dir.path()).args(["setup-runtime", "--docker", "--prune"]).output().expect("gotrace runs");
     assert!(prune.status.success(), "{}", stderr(&prune));
     assert!(stderr(&prune).contains("removed 1 stale"), "{}", stderr(&prune));
     assert!(gotrace_containers(&docker).is_empty(), "containers left behind after --prune");
@@ -267,7 +272,8 @@ fn an_interrupted_run_keeps_its_trace_and_a_killed_one_is_pruned() {
 #[test]
 fn no_engine_is_one_line_that_says_what_to_do() {
     let dir = project(&[("main.go", "package main\n\nfunc main() {}\n")]);
-    let out = gotrace(dir.path())
+    let out = gotrace()
+        .current_dir(dir.path())
         .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
         .args(["build", "--docker", "main.go"])
         .output()
@@ -283,8 +289,11 @@ fn no_engine_is_one_line_that_says_what_to_do() {
 fn a_missing_image_says_how_to_build_it() {
     let Some(_docker) = engine() else { return };
     let dir = project(&[("main.go", "package main\n\nfunc main() {}\n")]);
-    let out =
-        gotrace(dir.path()).args(["build", "--docker", "--image", "gotrace-test/none:nowhere", "main.go"]).output().expect("gotrace runs");
+    let out = gotrace()
+        .current_dir(dir.path())
+        .args(["build", "--docker", "--image", "gotrace-test/none:nowhere", "main.go"])
+        .output()
+        .expect("gotrace runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("gotrace setup-runtime --docker --image gotrace-test/none:nowhere"), "{}", stderr(&out));
 }

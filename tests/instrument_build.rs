@@ -2,12 +2,11 @@
 //! lines gotrace edited (main's opening line, os.Exit and log.Fatal calls) name the user's file,
 //! line and column, with an old and a new Go compiler.
 
-#[path = "run_support.rs"]
-mod support;
+mod common;
 
 use std::path::Path;
 
-use support::*;
+use common::*;
 
 /// Errors on every line gotrace edits, at columns after the inserted text.
 const BROKEN: &str = r#"package main
@@ -26,7 +25,7 @@ func main() { undefinedA()
 "#;
 
 fn build(go: &Path, dir: &Path) -> std::process::Output {
-    gotrace(dir).arg("build").arg("--go").arg(go).args(["-o", "prog", "main.go"]).output().expect("gotrace build")
+    gotrace().current_dir(dir).arg("build").arg("--go").arg(go).args(["-o", "prog", "main.go"]).output().expect("gotrace build")
 }
 
 fn compile_errors_keep_lines_and_columns(version: &str) {

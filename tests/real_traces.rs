@@ -10,14 +10,14 @@
 //! GOTRACE_REQUIRE_TOOLCHAINS=1.
 
 mod common;
+mod oracle;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 
-use common::counts::differences;
-use common::oracles::{oracles_for, OracleError};
-use common::toolchains::required;
+use common::{gotrace, required};
+use oracle::counts::differences;
+use oracle::{oracles_for, OracleError};
 
 /// The Go versions the corpus is made with (scripts/gen-corpus.sh), as file name tags.
 const CORPUS_TAGS: &[&str] = &["1_19", "1_21", "1_22", "1_24", "1_26", "1_27"];
@@ -72,12 +72,12 @@ fn check(trace: &Path, scratch: &Path) -> Outcome {
     if go.blocks_total == 0 && go.unblocks == 0 && go.created == 0 {
         problems.push(format!("{name} [{oracle}]: oracle saw no goroutine activity at all: {go:?}"));
     }
-    match common::gotrace::inspect(trace) {
+    match oracle::inspect::inspect(trace) {
         Ok(ours) => problems.extend(differences(&ours.counts, &go).into_iter().map(|d| format!("{name} [{oracle}]: {d}"))),
         Err(e) => problems.push(format!("{name}: {e}")),
     }
     let html = scratch.join(format!("{name}.html"));
-    let out = Command::new(env!("CARGO_BIN_EXE_gotrace")).arg("view").arg(trace).arg("--html").arg(&html).output().unwrap();
+    let out = gotrace().arg("view").arg(trace).arg("--html").arg(&html).output().unwrap();
     if !out.status.success() {
         problems.push(format!("{name}: gotrace view --html failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
     } else if !std::fs::read_to_string(&html).is_ok_and(|page| page.contains("<html")) {

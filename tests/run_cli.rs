@@ -2,18 +2,18 @@
 //! for byte, stderr, exit status, arguments), Go's messages naming the user's files, and a
 //! complete trace however the program ends. These do not need the trace parsers.
 
-#[path = "run_support.rs"]
-mod support;
+mod common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use support::*;
+use common::*;
 
 /// `gotrace run --go GO --trace-out trace.out ARGS...` in `dir`; the model export is left to
 /// the parsers' own tests, so its outcome is not judged here.
 fn run(go: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
-    gotrace(dir)
+    gotrace()
+        .current_dir(dir)
         .arg("run")
         .arg("--go")
         .arg(go)
@@ -126,7 +126,7 @@ fn a_syntax_error_is_left_to_go() {
 fn no_go_toolchain_says_how_to_get_one() {
     let dir = project(&[("main.go", "package main\nfunc main() {}\n")]);
     let empty = tempfile::tempdir().unwrap();
-    let out = gotrace(dir.path()).args(["run", "main.go"]).env("PATH", empty.path()).output().unwrap();
+    let out = gotrace().current_dir(dir.path()).args(["run", "main.go"]).env("PATH", empty.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stderr(&out), "gotrace: no Go toolchain found: install Go (https://go.dev/dl) or pass --go PATH\n");
 }
@@ -135,7 +135,8 @@ fn no_go_toolchain_says_how_to_get_one() {
 fn gotrace_go_names_the_toolchain() {
     let Some(go) = any_go() else { return };
     let dir = project(&[("main.go", "package main\nfunc main() {}\n")]);
-    let out = gotrace(dir.path())
+    let out = gotrace()
+        .current_dir(dir.path())
         .args(["run", "--trace-out", "t.out", "-o", "m.json", "main.go"])
         .env("GOTRACE_GO", &go)
         .env("PATH", "")
@@ -188,7 +189,8 @@ fn the_users_files_are_left_untouched() {
         files
     };
     let before = snapshot(dir.path());
-    let out = gotrace(dir.path())
+    let out = gotrace()
+        .current_dir(dir.path())
         .arg("run")
         .arg("--go")
         .arg(&go)
@@ -267,7 +269,7 @@ fn trace_stderr_sends_the_trace_where_the_original_did() {
 fn build_makes_a_binary_that_traces_to_stderr_or_to_the_named_file() {
     let Some(go) = any_go() else { return };
     let dir = project(&[("main.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"built\")\n}\n")]);
-    let out = gotrace(dir.path()).arg("build").arg("--go").arg(&go).args(["-o", "prog", "main.go"]).output().unwrap();
+    let out = gotrace().current_dir(dir.path()).arg("build").arg("--go").arg(&go).args(["-o", "prog", "main.go"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("2> trace.out"), "{}", stderr(&out));
     let prog = dir.path().join("prog");
@@ -287,7 +289,8 @@ fn ctrl_c_stops_the_program_and_keeps_its_trace() {
     let Some(go) = any_go() else { return };
     let src = "package main\n\nimport (\n\t\"fmt\"\n\t\"time\"\n)\n\nfunc main() {\n\tfmt.Println(\"started\")\n\tfor {\n\t\ttime.Sleep(time.Millisecond)\n\t}\n}\n";
     let dir = project(&[("main.go", src)]);
-    let mut child = gotrace(dir.path())
+    let mut child = gotrace()
+        .current_dir(dir.path())
         .arg("run")
         .arg("--go")
         .arg(&go)

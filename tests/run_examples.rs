@@ -6,13 +6,12 @@
 //!
 //! Missing toolchains skip loudly; GOTRACE_REQUIRE_TOOLCHAINS=1 makes them failures.
 
-#[path = "run_support.rs"]
-mod support;
+mod common;
 
 use std::path::Path;
 
+use common::*;
 use serde_json::Value;
-use support::*;
 
 /// The model as the tests read it.
 struct Model {
@@ -190,7 +189,8 @@ fn run_examples(version: &str) {
     let mut failures = Vec::new();
     for (name, expected, check) in EXAMPLES {
         let json_path = out_dir.path().join(format!("{name}.json"));
-        let out = gotrace(root)
+        let out = gotrace()
+            .current_dir(root)
             .arg("run")
             .arg("--go")
             .arg(&go)

@@ -4,10 +4,13 @@
 //! pinned with the test-only variable GOTRACE_TEST_PINNED_SHA256, and the real patch is
 //! replaced by a small one with GOTRACE_TEST_LEGACY_PATCH.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::gotrace;
 use sha2::{Digest, Sha256};
 
 const SOURCE: &str = "go1.6.3.src.tar.gz";
@@ -76,7 +79,7 @@ impl Fixture {
     }
 
     fn setup(&self, args: &[&str], pins: &str) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_gotrace"))
+        gotrace()
             .args(["setup-runtime", "--go", "1.6.3"])
             .args(args)
             .env("GOTRACE_DATA_DIR", self.path("data"))

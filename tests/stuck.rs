@@ -4,15 +4,14 @@
 //! they were created. Each test asserts the outcome, the exit status, the stuck goroutines with
 //! their lines, the program's output, and that the run ends in seconds.
 
-#[path = "run_support.rs"]
-mod support;
+mod common;
 
 use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use common::*;
 use serde_json::Value;
-use support::*;
 
 const GO_VERSIONS: &[&str] = &["1.21.13", "1.27.3"];
 
@@ -63,8 +62,15 @@ fn run(go: &Path, source: &str, flags: &[&str]) -> Run {
     let dir = project(&[("prog.go", source)]);
     let model_path = dir.path().join("model.json");
     let started = Instant::now();
-    let mut cmd = gotrace(dir.path());
-    cmd.arg("run").arg("--go").arg(go).args(["--no-browser", "--timeout", "60s", "-o"]).arg(&model_path).args(flags).arg("prog.go");
+    let mut cmd = gotrace();
+    cmd.current_dir(dir.path())
+        .arg("run")
+        .arg("--go")
+        .arg(go)
+        .args(["--no-browser", "--timeout", "60s", "-o"])
+        .arg(&model_path)
+        .args(flags)
+        .arg("prog.go");
     let out = cmd.env_remove("GITHUB_ACTIONS").output().unwrap();
     let elapsed = started.elapsed();
     assert!(elapsed < IN_SECONDS, "took {elapsed:?}: {}", stderr(&out));
@@ -128,7 +134,7 @@ fn a_channel_deadlock_ends_with_gos_status_words_and_picture() {
         assert!(err.contains(&format!("prog.go:{}", line(src, "main blocks"))), "Go {version}: {err}");
         assert!(err.contains("\nmain.worker("), "Go {version}: {err}");
         assert!(err.contains(&format!("prog.go:{}", line(src, "worker blocks"))), "Go {version}: {err}");
-        assert!(err.contains(&format!("created by main.main")) && err.contains(&format!("prog.go:{}", line(src, "worker created"))));
+        assert!(err.contains("created by main.main") && err.contains(&format!("prog.go:{}", line(src, "worker created"))));
         assert_eq!(r.check["outcome"], "deadlock", "Go {version}");
         let want = vec![
             ("chan send".to_owned(), line(src, "worker blocks"), line(src, "worker created"), 1),
@@ -303,13 +309,10 @@ fn leaked_senders_after_first_answer_wins_fail_the_check() {
         let src = FIRST_ANSWER_WINS;
         assert!(err.contains("gotrace: found 2 leaked goroutines in 1 group:\n  2 × [chan send] since "), "Go {version}: {err}");
         assert!(
-            err.contains(&format!("blocked at main.first.func1 (")) && err.contains(&format!("prog.go:{})", line(src, "replica blocks"))),
+            err.contains("blocked at main.first.func1 (") && err.contains(&format!("prog.go:{})", line(src, "replica blocks"))),
             "{err}"
         );
-        assert!(
-            err.contains(&format!("created at main.first (")) && err.contains(&format!("prog.go:{})", line(src, "replica created"))),
-            "{err}"
-        );
+        assert!(err.contains("created at main.first (") && err.contains(&format!("prog.go:{})", line(src, "replica created"))), "{err}");
         assert_eq!(r.check["outcome"], "exited");
         assert_eq!(r.groups(), vec![("chan send".to_owned(), line(src, "replica blocks"), line(src, "replica created"), 2)]);
         assert!(r.check["leaks"][0]["since_ns"].as_u64().is_some());
@@ -376,7 +379,8 @@ fn gotrace_check_reads_an_existing_trace_and_annotates_for_github() {
     let Some(go) = any_go() else { return };
     let dir = project(&[("prog.go", FIRST_ANSWER_WINS)]);
     let kept = dir.path().join("kept.trace");
-    let out = gotrace(dir.path())
+    let out = gotrace()
+        .current_dir(dir.path())
         .arg("run")
         .arg("--go")
         .arg(&go)
@@ -386,7 +390,9 @@ fn gotrace_check_reads_an_existing_trace_and_annotates_for_github() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let check = |args: &[&str]| -> Output { gotrace(dir.path()).arg("check").args(args).env("GITHUB_ACTIONS", "true").output().unwrap() };
+    let check = |args: &[&str]| -> Output {
+        gotrace().current_dir(dir.path()).arg("check").args(args).env("GITHUB_ACTIONS", "true").output().unwrap()
+    };
     let json = check(&["kept.trace", "--json"]);
     assert_eq!(json.status.code(), Some(3), "{}", stderr(&json));
     let value: Value = serde_json::from_slice(&json.stdout).expect("only the check object on stdout");
@@ -412,7 +418,14 @@ fn gotrace_test_checks_each_package() {
     each_go_with_leaks(|go, version| {
         let dir = project(&[("go.mod", "module leaky\n\ngo 1.21\n"), ("leaky_test.go", leaky), ("fine/fine_test.go", fine)]);
         let started = Instant::now();
-        let out = gotrace(dir.path()).arg("test").arg("--go").arg(go).args(["--check", "./...", "--", "-count=1"]).output().unwrap();
+        let out = gotrace()
+            .current_dir(dir.path())
+            .arg("test")
+            .arg("--go")
+            .arg(go)
+            .args(["--check", "./...", "--", "-count=1"])
+            .output()
+            .unwrap();
         assert!(started.elapsed() < IN_SECONDS * 2);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(3), "Go {version}: {err}");
@@ -426,7 +439,14 @@ fn gotrace_test_checks_each_package() {
         assert!(err.contains("[chan send]") && err.contains(&format!("leaky_test.go:{})", line(leaky, "leaked sender"))), "{err}");
 
         std::fs::write(dir.path().join("fine/fail_test.go"), failing).unwrap();
-        let out = gotrace(dir.path()).arg("test").arg("--go").arg(go).args(["--check", "./fine", "--", "-count=1"]).output().unwrap();
+        let out = gotrace()
+            .current_dir(dir.path())
+            .arg("test")
+            .arg("--go")
+            .arg(go)
+            .args(["--check", "./fine", "--", "-count=1"])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(1), "a failing test keeps go test's status: {}", stderr(&out));
         assert!(stdout(&out).contains("--- FAIL: TestFails"), "{}", stdout(&out));
     });

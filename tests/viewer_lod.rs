@@ -4,15 +4,15 @@
 //! for a window in detail) and as an `--html` file (which says how to get detail).
 
 mod browser;
-#[path = "run_support.rs"]
-mod support;
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use browser::{get, gotrace, repo_path, Page, Server};
+use browser::{get, repo_path, Page, Server};
+use common::gotrace;
 use serde_json::Value;
 
 /// Of lod::Budget::default(): what the viewer gets at most.
@@ -27,7 +27,7 @@ fn stress_trace() -> Option<&'static Path> {
     static TRACE: OnceLock<Option<(tempfile::TempDir, PathBuf)>> = OnceLock::new();
     TRACE
         .get_or_init(|| {
-            let go = support::require("1.27.3")?;
+            let go = common::require("1.27.3")?;
             let dir = tempfile::tempdir().expect("temp dir");
             let bin = dir.path().join("stress");
             let built = Command::new(&go)

@@ -2,6 +2,7 @@
 //! that Ctrl-C stops it cleanly. Uses the real pingpong trace fixture.
 
 mod browser;
+mod common;
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -9,7 +10,8 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use browser::{get, gotrace, repo_path, Server};
+use browser::{get, repo_path, Server};
+use common::gotrace;
 
 const TRACE: &str = "tests/traces/pingpong_1_27.trace";
 

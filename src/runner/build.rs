@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
 use super::target::Target;
+use super::RunError;
 use crate::instrument::{self, Plan};
 use crate::progress::Step;
 use crate::toolchain::Go;
@@ -34,12 +35,12 @@ pub fn build(go: &Go, target: &Target, plan: &Plan, work: &Path, binary: &Path) 
         cmd.args(extra);
     }
     let spinner = Step::start(&format!("building {}", target.name));
-    let out = cmd.stdin(Stdio::null()).output().with_context(|| format!("cannot run {}", go.path.display()))?;
+    let out = cmd.stdin(Stdio::null()).output().map_err(|source| RunError::CannotRunGo { go: go.path.clone(), source })?;
     drop(spinner);
     eprint!("{}", String::from_utf8_lossy(&out.stdout));
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     if !out.status.success() {
-        bail!("go build failed");
+        return Err(RunError::BuildFailed.into());
     }
     Ok(())
 }

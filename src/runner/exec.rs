@@ -77,7 +77,7 @@ pub fn run(spec: Spec, _interrupts: &Interrupts) -> anyhow::Result<Ended> {
     if let Some(file) = spec.stderr {
         cmd.stderr(Stdio::from(file));
     }
-    let child = cmd.spawn().with_context(|| format!("cannot start {}", spec.binary.display()))?;
+    let child = cmd.spawn().map_err(|source| super::RunError::CannotStart { binary: spec.binary.to_path_buf(), source })?;
     supervise(child, spec.timeout)
 }
 

@@ -2,6 +2,7 @@
 //! run with the user's terminal, then hand the trace to the viewer.
 
 pub mod build;
+mod error;
 pub mod exec;
 pub mod target;
 
@@ -10,7 +11,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
 use crate::check;
 use crate::instrument::{self, Plan};
@@ -21,6 +22,7 @@ use crate::toolchain::Go;
 use crate::view::ViewOptions;
 use target::Target;
 
+pub use error::RunError;
 pub use exec::exit_code;
 
 pub struct RunOptions {
@@ -46,7 +48,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
     let binary = cached_binary(&go, &target, &plan).unwrap_or_else(|| work.path().join(binary_name(&target.name)));
     build::build(&go, &target, &plan, work.path(), &binary)?;
     if interrupts.happened() {
-        bail!("interrupted");
+        return Err(RunError::Interrupted.into());
     }
 
     let trace = work.path().join("trace.out");

@@ -24,6 +24,15 @@ use crate::model::Model;
 pub const DEFAULT_PORT: u16 = 2000;
 const PORTS_TO_TRY: u16 = 100;
 
+/// Why the viewer cannot be served, said with the flag to change.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on 127.0.0.1:{port} (--port {port})")]
+    PortTaken { port: u16, source: Box<dyn std::error::Error + Send + Sync> },
+    #[error("no free port on 127.0.0.1 from {first} to {last}; choose one with --port")]
+    NoFreePort { first: u16, last: u16 },
+}
+
 pub struct ServeOptions {
     /// Exactly this port, or fail; the first free one from `DEFAULT_PORT` when absent.
     pub port: Option<u16>,
@@ -55,15 +64,16 @@ pub fn serve(model: Model, window: Window, opts: &ServeOptions) -> anyhow::Resul
     Ok(())
 }
 
-fn bind(port: Option<u16>) -> anyhow::Result<(Server, u16)> {
+/// The listener: exactly `port` when given, else the first free one from `DEFAULT_PORT`.
+fn bind(port: Option<u16>) -> Result<(Server, u16), ServeError> {
     if let Some(port) = port {
-        let server = Server::http(("127.0.0.1", port)).map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+        let server = Server::http(("127.0.0.1", port)).map_err(|source| ServeError::PortTaken { port, source })?;
         return Ok((server, port));
     }
     let last = DEFAULT_PORT.saturating_add(PORTS_TO_TRY - 1);
     (DEFAULT_PORT..=last)
         .find_map(|port| Server::http(("127.0.0.1", port)).ok().map(|s| (s, port)))
-        .ok_or_else(|| anyhow::anyhow!("no free port on 127.0.0.1 from {DEFAULT_PORT} to {last}; choose one with --port"))
+        .ok_or(ServeError::NoFreePort { first: DEFAULT_PORT, last })
 }
 
 fn respond(request: Request, page: &[u8], model: &Model, pictures: &Pictures<'_>) {
@@ -115,4 +125,18 @@ fn window_of(query: &str) -> Option<Window> {
 
 fn header(name: &str, value: &str) -> Header {
     Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header names and values are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_port_is_told_apart_and_names_the_flag() {
+        let held = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = held.local_addr().unwrap().port();
+        let err = bind(Some(port)).err().expect("the port is taken");
+        assert!(matches!(err, ServeError::PortTaken { port: p, .. } if p == port), "{err:?}");
+        assert_eq!(err.to_string(), format!("cannot listen on 127.0.0.1:{port} (--port {port})"));
+    }
 }

@@ -100,7 +100,7 @@ fn choose(go: Go, runtime: Runtime) -> anyhow::Result<Go> {
         return Ok(go);
     }
     match patched::installed(&go)? {
-        Some(rt) => Go::at_root(&rt.goroot()),
+        Some(rt) => Ok(Go::at_root(&rt.goroot())?),
         None if runtime == Runtime::Auto => Ok(go),
         None => anyhow::bail!(
             "no patched copy of {} is installed: make one with `gotrace setup-runtime --go {}` ({} are supported)",

@@ -5,12 +5,27 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, Context};
-
 /// The environment variable naming the `go` binary to use when `--go` is not given.
 pub const GO_ENV: &str = "GOTRACE_GO";
 
-const NOT_FOUND: &str = "no Go toolchain found: install Go (https://go.dev/dl) or pass --go PATH";
+/// Why no usable `go` command was found, each said with what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolchainError {
+    #[error("no Go toolchain found: install Go (https://go.dev/dl) or pass --go PATH")]
+    NotFound,
+    #[error("{name} not found on PATH (named by {by})")]
+    NotOnPath { name: PathBuf, by: &'static str },
+    #[error("{path} is not an executable Go command (named by {by})")]
+    NotExecutable { path: PathBuf, by: &'static str },
+    #[error("{path} is too old for gotrace: it does not report GOVERSION (Go 1.16 or newer needed; choose another with --go)")]
+    TooOld { path: PathBuf },
+    #[error("cannot run {path}")]
+    CannotRun { path: PathBuf, source: std::io::Error },
+    #[error("`{path} env {keys}` failed: {stderr}")]
+    EnvFailed { path: PathBuf, keys: String, stderr: String },
+    #[error("`{path} env {keys}` answered {lines} lines")]
+    EnvAnswer { path: PathBuf, keys: String, lines: usize },
+}
 
 /// A usable `go` command and what it reports about itself.
 #[derive(Debug, Clone)]
@@ -29,26 +44,29 @@ pub struct Go {
 
 impl Go {
     /// Finds the toolchain (`explicit` is `--go`) and asks it for its version and GOROOT.
-    pub fn find(explicit: Option<&Path>) -> anyhow::Result<Go> {
+    pub fn find(explicit: Option<&Path>) -> Result<Go, ToolchainError> {
         let env = std::env::var_os(GO_ENV).filter(|v| !v.is_empty());
         let path = locate(explicit, env.as_deref(), std::env::var_os("PATH").as_deref())?;
         Go::ask(Go { path, version: String::new(), goroot: PathBuf::new(), pinned: false })
     }
 
     /// The `go` of a GOROOT that gotrace made, pinned to it.
-    pub fn at_root(goroot: &Path) -> anyhow::Result<Go> {
+    pub fn at_root(goroot: &Path) -> Result<Go, ToolchainError> {
         let path = goroot.join("bin").join(executable_name());
         Go::ask(Go { path, version: String::new(), goroot: goroot.to_path_buf(), pinned: true })
     }
 
     /// Fills in what `go env` says of `go`'s version and GOROOT.
-    fn ask(mut go: Go) -> anyhow::Result<Go> {
+    fn ask(mut go: Go) -> Result<Go, ToolchainError> {
         let mut cmd = go.command();
         let values = env_values(&mut cmd, &go.path, &["GOVERSION", "GOROOT"])?;
-        let [version, goroot] =
-            <[String; 2]>::try_from(values).map_err(|_| anyhow::anyhow!("`{} env` answered oddly", go.path.display()))?;
+        let [version, goroot] = <[String; 2]>::try_from(values).map_err(|v| ToolchainError::EnvAnswer {
+            path: go.path.clone(),
+            keys: "GOVERSION GOROOT".into(),
+            lines: v.len(),
+        })?;
         if version.is_empty() {
-            bail!("{} is too old for gotrace: it does not report GOVERSION (Go 1.16 or newer needed)", go.path.display());
+            return Err(ToolchainError::TooOld { path: go.path });
         }
         (go.version, go.goroot) = (version, PathBuf::from(goroot));
         Ok(go)
@@ -97,19 +115,19 @@ fn add_godebug(godebug: &str, setting: &str) -> Option<String> {
 }
 
 /// Picks the `go` binary: an explicit path must exist; otherwise the first `go` on `path_var`.
-fn locate(explicit: Option<&Path>, env: Option<&OsStr>, path_var: Option<&OsStr>) -> anyhow::Result<PathBuf> {
-    let chosen = explicit.map(Path::to_path_buf).or_else(|| env.map(PathBuf::from));
-    if let Some(go) = chosen {
+fn locate(explicit: Option<&Path>, env: Option<&OsStr>, path_var: Option<&OsStr>) -> Result<PathBuf, ToolchainError> {
+    let chosen = explicit.map(|go| (go.to_path_buf(), "--go")).or_else(|| env.map(|go| (PathBuf::from(go), GO_ENV)));
+    if let Some((go, by)) = chosen {
         // A bare name such as `go1.22` is looked up on PATH like a shell would.
         if go.components().count() == 1 && !go.exists() {
-            return search_path(go.as_os_str(), path_var).with_context(|| format!("{} not found on PATH", go.display()));
+            return search_path(go.as_os_str(), path_var).ok_or(ToolchainError::NotOnPath { name: go, by });
         }
         if !is_executable(&go) {
-            bail!("{} is not an executable Go command", go.display());
+            return Err(ToolchainError::NotExecutable { path: go, by });
         }
         return Ok(go);
     }
-    search_path(OsStr::new(executable_name()), path_var).context(NOT_FOUND)
+    search_path(OsStr::new(executable_name()), path_var).ok_or(ToolchainError::NotFound)
 }
 
 fn executable_name() -> &'static str {
@@ -143,17 +161,17 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// `go env KEY...` run as `cmd`: one value per line, in the order asked.
-fn env_values(cmd: &mut Command, go: &Path, keys: &[&str]) -> anyhow::Result<Vec<String>> {
+fn env_values(cmd: &mut Command, go: &Path, keys: &[&str]) -> Result<Vec<String>, ToolchainError> {
     cmd.arg("env").args(keys);
-    let out = cmd.output().with_context(|| format!("cannot run {}", go.display()))?;
+    let out = cmd.output().map_err(|source| ToolchainError::CannotRun { path: go.to_path_buf(), source })?;
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        bail!("`{} env` failed: {}", go.display(), stderr.trim());
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        return Err(ToolchainError::EnvFailed { path: go.to_path_buf(), keys: keys.join(" "), stderr });
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let values: Vec<String> = text.lines().map(str::to_owned).collect();
     if values.len() != keys.len() {
-        bail!("`{} env {}` answered {} lines", go.display(), keys.join(" "), values.len());
+        return Err(ToolchainError::EnvAnswer { path: go.to_path_buf(), keys: keys.join(" "), lines: values.len() });
     }
     Ok(values)
 }
@@ -182,7 +200,8 @@ mod tests {
     fn no_go_anywhere_says_how_to_get_one() {
         let empty = tempfile::tempdir().unwrap();
         let err = locate(None, None, Some(empty.path().as_os_str())).unwrap_err();
-        assert_eq!(format!("{err:#}"), NOT_FOUND);
+        assert!(matches!(err, ToolchainError::NotFound), "{err:?}");
+        assert_eq!(format!("{err:#}"), "no Go toolchain found: install Go (https://go.dev/dl) or pass --go PATH");
     }
 
     #[test]
@@ -192,5 +211,8 @@ mod tests {
         std::fs::write(&fake, "not a program").unwrap();
         let err = locate(Some(&fake), None, None).unwrap_err();
         assert!(err.to_string().contains("is not an executable Go command"), "{err}");
+        assert!(err.to_string().ends_with("(named by --go)"), "{err}");
+        let err = locate(None, Some(OsStr::new("go-nowhere")), Some(dir.path().as_os_str())).unwrap_err();
+        assert_eq!(err.to_string(), "go-nowhere not found on PATH (named by GOTRACE_GO)");
     }
 }

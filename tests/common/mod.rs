@@ -1,8 +1,55 @@
-//! The oracle side of the agreement tests: Go's own tools read a trace, their output is
-//! reduced to the fields `gotrace inspect --json` reports, and the two are compared.
+//! What every test file shares, like just's `tests/test.rs`: [`gotrace`], the binary under
+//! test in an environment that never downloads; the Go toolchains ([`toolchains`]: one table
+//! of versions, one finder); throwaway projects and the text of a command's output.
+//! Each test file includes it with `mod common;`.
+#![allow(dead_code, unused_imports)] // each test binary uses a different part
 
-pub mod counts;
-pub mod gotrace;
-pub mod oracles;
-pub mod reduce;
 pub mod toolchains;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+pub use toolchains::{any_go, require, required};
+
+/// The gotrace binary that cargo built for these tests.
+pub const GOTRACE: &str = env!("CARGO_BIN_EXE_gotrace");
+
+/// The gotrace binary, in an environment that never downloads toolchains or modules and that
+/// keeps the binaries of the tests' throwaway projects out of the user's cache.
+pub fn gotrace() -> Command {
+    let mut cmd = Command::new(GOTRACE);
+    cmd.env("GOTOOLCHAIN", "local").env("GOPROXY", "off").env_remove("GOTRACE_GO").env_remove("GOFLAGS");
+    cmd.env("XDG_CACHE_HOME", std::env::temp_dir().join("gotrace-tests-cache"));
+    cmd
+}
+
+/// A directory with `files` ((relative path, contents)) in it.
+pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Asserts that Go's own trace tool reads `trace` to its end: the trace was completed.
+pub fn assert_go_reads(go: &Path, trace: &Path) {
+    let data = std::fs::read(trace).expect("trace file");
+    assert!(data.starts_with(b"go 1."), "{} is not a trace: {:?}", trace.display(), &data[..data.len().min(16)]);
+    let version = Command::new(go).args(["env", "GOVERSION"]).output().expect("go env");
+    let minor: u32 =
+        stdout(&version).trim().strip_prefix("go1.").and_then(|v| v.split('.').next()).and_then(|m| m.parse().ok()).expect("go version");
+    let dump = toolchains::dump_flag(minor);
+    let out = Command::new(go).args(["tool", "trace", dump]).arg(trace).env("GOTOOLCHAIN", "local").output().expect("go tool trace");
+    assert!(out.status.success(), "go tool trace {dump} {} failed: {}", trace.display(), stderr(&out));
+}

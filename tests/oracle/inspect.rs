@@ -1,9 +1,9 @@
 //! The binary under test, `gotrace inspect FILE --json`, read into [`Counts`].
 
 use std::path::Path;
-use std::process::Command;
 
 use super::counts::Counts;
+use crate::common::gotrace;
 
 /// What gotrace reports about one trace.
 pub struct Inspected {
@@ -12,12 +12,7 @@ pub struct Inspected {
 }
 
 pub fn inspect(file: &Path) -> Result<Inspected, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_gotrace"))
-        .arg("inspect")
-        .arg(file)
-        .arg("--json")
-        .output()
-        .map_err(|e| format!("cannot run gotrace: {e}"))?;
+    let out = gotrace().arg("inspect").arg(file).arg("--json").output().map_err(|e| format!("cannot run gotrace: {e}"))?;
     if !out.status.success() {
         return Err(format!("gotrace inspect failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim()));
     }

@@ -1,19 +1,26 @@
-//! Which Go tool vouches for which trace, and running it.
+//! The oracle side of the agreement tests: Go's own tools read a trace, their output is
+//! reduced to the fields `gotrace inspect --json` reports ([`reduce`], [`counts`]), and the
+//! two are compared. Test files include it with `mod common; mod oracle;`.
 //!
+//! Which Go tool vouches for which trace:
 //! As the issue puts it: a trace is read by the `go tool trace` of the Go version that wrote
 //! it (`-d` on 1.19/1.21, `-d=1` on 1.22/1.23, `-d=parsed` on 1.24+); Go's own old-format
 //! test traces by Go 1.21's `-d`, and those from 1.11 on by Go 1.27 as well (its
 //! `tracev1.go` converts them); go 1.5 traces, which the tools refuse without the program
 //! binary, by Go 1.21's parser itself through scripts/go-oracle.sh, which also names the
 //! start functions `-d` leaves out.
+#![allow(dead_code)] // each test binary uses a different part
+
+pub mod counts;
+pub mod inspect;
+pub mod reduce;
 
 use std::fmt;
 use std::path::Path;
 use std::process::Command;
 
-use super::counts::Counts;
-use super::reduce;
-use super::toolchains::go_tool;
+use crate::common::toolchains::{dump_flag, go_tool, minor};
+use counts::Counts;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Oracle {
@@ -35,7 +42,7 @@ impl fmt::Display for Oracle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Oracle::OldDump(v) => write!(f, "go{v} tool trace -d"),
-            Oracle::ParsedDump(v) => write!(f, "go{v} tool trace {}", parsed_flag(v)),
+            Oracle::ParsedDump(v) => write!(f, "go{v} tool trace {}", dump_flag(minor(v))),
             Oracle::Go121Parser => write!(f, "go1.21 internal/trace.Parse (scripts/go-oracle.sh)"),
         }
     }
@@ -59,20 +66,12 @@ pub fn oracles_for(minor: u32, go_testdata: bool) -> Vec<Oracle> {
     }
 }
 
-/// Go 1.22/1.23 call the event dump `-d=1`; Go 1.24 renamed it `-d=parsed`.
-fn parsed_flag(version: &str) -> &'static str {
-    match version {
-        "1.22" | "1.23" => "-d=1",
-        _ => "-d=parsed",
-    }
-}
-
 impl Oracle {
     pub fn read(&self, file: &Path) -> Result<Counts, OracleError> {
         let failed = |e: String| OracleError::Failed(format!("{self}: {e}"));
         match self {
-            Oracle::OldDump(v) => reduce::old_dump(&run_go(v, &["tool", "trace", "-d"], file)?).map_err(failed),
-            Oracle::ParsedDump(v) => reduce::parsed_dump(&run_go(v, &["tool", "trace", parsed_flag(v)], file)?).map_err(failed),
+            Oracle::OldDump(v) => reduce::old_dump(&run_go(v, &["tool", "trace", dump_flag(minor(v))], file)?).map_err(failed),
+            Oracle::ParsedDump(v) => reduce::parsed_dump(&run_go(v, &["tool", "trace", dump_flag(minor(v))], file)?).map_err(failed),
             Oracle::Go121Parser => {
                 if go_tool("1.21").is_none() {
                     return Err(OracleError::Missing(format!("{self} needs Go 1.21")));
