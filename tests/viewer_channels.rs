@@ -234,3 +234,29 @@ fn colour_by_channel_and_click_for_one_channel() {
     assert_eq!(page.eval("gotrace.drawn.arrows"), all);
     assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
 }
+
+/// A stock trace has no channels: `c` and a click on an arrow change nothing.
+#[test]
+fn a_stock_trace_keeps_its_arrows_as_they_were() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start(&repo_path("tests/traces/pingpong_1_27.trace"), &[]);
+    let page = Page::open(&server.url);
+    page.eval("gotrace.seek(1), gotrace.freeze()");
+    assert_eq!(page.eval("(gotrace.model.channels ?? []).length"), 0);
+    let all = page.eval("gotrace.drawn.arrows");
+    let before = page.eval("gotrace.litPixels().byCode");
+    let arrow = page.point_showing(
+        "gotrace.model.messages.map(x => [gotrace.project(x.from, x.send_ns), gotrace.project(x.to, x.recv_ns)])",
+        "channel message",
+    );
+    page.tab.click_point(arrow).unwrap();
+    page.press("c");
+    // Once the render loop has published mode 1 and then 0, it has run after the click and `c`.
+    page.press("1");
+    page.wait_for("gotrace.mode === 1", Duration::from_secs(10));
+    page.press("0");
+    page.wait_for("gotrace.mode === 0", Duration::from_secs(10));
+    assert_eq!(page.eval("[gotrace.byChannel, gotrace.channel, gotrace.drawn.arrows]"), serde_json::json!([false, null, all]));
+    assert_eq!(page.eval("gotrace.litPixels().byCode"), before, "the picture changed");
+    assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
+}

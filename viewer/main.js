@@ -113,6 +113,7 @@ async function start() {
     f: () => { state.speed = Math.min(64, state.speed * 2); },
     v: fit,
     c: () => {
+      if (!channels.used.length) return; // a stock trace: no channel to colour by
       channels.byChannel = !channels.byChannel;
       showArrows();
       showLegend(channels);

@@ -107,7 +107,9 @@ export function showLegend(channels) {
   const el = $('legend');
   el.textContent = '';
   const states = ['running', 'runnable', 'blocked', 'sleeping', 'syscall', 'stuck', 'spawn'];
-  const arrows = channels.byChannel ? channels.legend() : ['chan', 'select', 'close', 'sync'].map((k) => [COLORS[k], LABELS[k]]);
+  // Sync wake-ups have no channel: they keep their colour either way.
+  const kinds = channels.byChannel ? ['sync'] : ['chan', 'select', 'close', 'sync'];
+  const arrows = [...(channels.byChannel ? channels.legend() : []), ...kinds.map((k) => [COLORS[k], LABELS[k]])];
   for (const [color, text] of [...states.map((name) => [COLORS[name], LABELS[name]]), ...arrows]) {
     const row = document.createElement('div');
     const swatch = document.createElement('i');
