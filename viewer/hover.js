@@ -4,7 +4,7 @@
 import { project } from 'gotrace/camera.js';
 import { STRIDE } from 'gotrace/geometry.js';
 import { HEIGHT } from 'gotrace/layout.js';
-import { formatNs, goroutineLabel, stackLines } from 'gotrace/format.js';
+import { formatNs, goroutineLabel, stackLines, valueText } from 'gotrace/format.js';
 import { stuckGoroutines } from 'gotrace/geometry.js';
 import { LABELS, nameOfCode } from 'gotrace/palette.js';
 
@@ -74,8 +74,7 @@ export function describe(scene, hit) {
       many ? `sent ${formatNs(m.send_ns)} – ${formatNs(m.last_ns)}; zoom in to see each`
         : `sent ${formatNs(m.send_ns)}, received ${formatNs(m.recv_ns)}${waited}`,
     ];
-    // value_text reads as Go prints the value; models written before it have the bits only.
-    const value = m.value_text ?? m.value;
+    const value = valueText(m);
     if (value !== undefined) lines.push(`value ${value}`);
     if (m.channel !== undefined) lines.push(...scene.channels.describe(m.channel, model.stacks));
     withStack(lines, MESSAGE_STACK[m.kind] ?? 'sent at:', model.stacks?.[m.stack]);

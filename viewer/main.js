@@ -180,7 +180,7 @@ async function start() {
       frames = 0;
       fpsSince = now;
     }
-    showStatus({ ...state, byChannel: channels.byChannel });
+    showStatus(state, channels.byChannel);
     Object.assign(hook, {
       mode: state.mode, paused: state.paused, playing: state.playing, lineWidth: state.lineWidth,
       speed: state.speed, time: state.time, fps: state.fps, drawCalls,

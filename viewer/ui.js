@@ -2,7 +2,7 @@
 
 import { project } from 'gotrace/camera.js';
 import { STRIDE } from 'gotrace/geometry.js';
-import { formatNs } from 'gotrace/format.js';
+import { formatNs, valueText } from 'gotrace/format.js';
 import { COLORS, LABELS } from 'gotrace/palette.js';
 
 const $ = (id) => document.getElementById(id);
@@ -145,8 +145,8 @@ export function toggleHelp(show) {
   $('help').classList.toggle('hidden', show === undefined ? undefined : !show);
 }
 
-export function showStatus(state) {
-  $('status').textContent = `${MODES[state.mode]}${state.byChannel ? ' · arrows by channel' : ''} · width ${state.lineWidth} · speed ×${state.speed} · ${state.paused ? 'rotation paused' : 'rotating'} · ${state.fps} fps`;
+export function showStatus(state, byChannel) {
+  $('status').textContent = `${MODES[state.mode]}${byChannel ? ' · arrows by channel' : ''} · width ${state.lineWidth} · speed ×${state.speed} · ${state.paused ? 'rotation paused' : 'rotating'} · ${state.fps} fps`;
   $('clock').textContent = `${formatNs(state.time * state.duration)} / ${formatNs(state.duration)}`;
   $('play').textContent = state.playing ? '❚❚' : '▶';
 }
@@ -167,8 +167,7 @@ export class ValueLabels {
     this.items = [];
     for (let k = 0; k < arrows.count; k++) {
       const m = model.messages[arrows.ids[k]];
-      // value_text reads as Go prints the value; models written before it have the bits only.
-      const value = m.value_text ?? m.value;
+      const value = valueText(m);
       if (value !== undefined) this.items.push({ k, t1: arrows.data[k * STRIDE + 7], text: String(value) });
     }
     this.items.sort((a, b) => a.t1 - b.t1);
