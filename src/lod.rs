@@ -451,11 +451,26 @@ impl<'a> Reducible<'a> for MessageGrid<'a> {
                 Some(arrow) => {
                     arrow.n += 1;
                     arrow.last_ns = Some(m.send_ns);
+                    keep_shared(&mut arrow.item, m);
                 }
                 None => out.push(Counted { item: Cow::Borrowed(m), n: 1, last_ns: None }),
             }
         });
         out
+    }
+}
+
+/// An arrow names a channel or a value only when every message merged into it has that one:
+/// the viewer colours, filters and labels arrows by them. Copies the first message only when
+/// one differs (never on stock traces, which have neither).
+fn keep_shared(arrow: &mut Cow<'_, Message>, m: &Message) {
+    if arrow.channel.is_some() && arrow.channel != m.channel {
+        arrow.to_mut().channel = None;
+    }
+    if (arrow.value.is_some() || arrow.value_text.is_some()) && (arrow.value != m.value || arrow.value_text != m.value_text) {
+        let first = arrow.to_mut();
+        first.value = None;
+        first.value_text = None;
     }
 }
 
@@ -660,6 +675,25 @@ mod tests {
                 assert_eq!(got, expected, "seed {seed}, {window:?}, budget {budget}");
             }
         }
+    }
+
+    #[test]
+    fn an_arrow_keeps_the_channel_and_value_its_messages_share() {
+        let on = |chan: u64, value: u64, send_ns: u64| Message {
+            channel: Some(chan),
+            value: Some(value),
+            value_text: Some(value.to_string()),
+            ..msg(1, 2, send_ns)
+        };
+        // Cells of 2 ns: [0, 1] on channel 7 with one value, [4, 5] on 7 with two, [8, 9] on 7 and 8.
+        let msgs = vec![on(7, 1, 0), on(7, 1, 1), on(7, 1, 4), on(7, 2, 5), on(7, 3, 8), on(8, 3, 9)];
+        let m = model(vec![], msgs, 12);
+        let p = picture(&m, Window::whole(&m), Budget { segments: 10, messages: 3 });
+        assert_eq!(p.lod.messages.cell_ns, Some(2));
+        let arrows: Vec<_> = p.messages.iter().map(|a| (a.n, a.item.channel, a.item.value, a.item.value_text.as_deref())).collect();
+        assert_eq!(arrows, [(2, Some(7), Some(1), Some("1")), (2, Some(7), None, None), (2, None, Some(3), Some("3"))]);
+        assert!(matches!(p.messages[0].item, Cow::Borrowed(_)), "nothing to drop, nothing copied");
+        assert_eq!(m.messages[3].channel, Some(7), "the model itself is untouched");
     }
 
     #[test]

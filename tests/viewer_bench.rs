@@ -3,6 +3,7 @@
 //! per line, side by side in one page (viewer/bench.js). Prints the frame rates and ratios.
 
 mod browser;
+mod common;
 
 use std::time::Duration;
 

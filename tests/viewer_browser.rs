@@ -5,6 +5,7 @@
 //! Needs /usr/bin/chromium (scripts/install-chromium.sh).
 
 mod browser;
+mod common;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -153,17 +154,13 @@ fn hover_shows_where_in_the_program() {
     let page = Page::open(&server.url);
     page.eval("gotrace.seek(1), gotrace.freeze()");
     let probe = |items: &str, expected: &str| -> Point {
-        let at = page.eval(&format!(
-            "(() => {{ const m = gotrace.model; const players = new Set(m.goroutines.filter(g => g.name === 'main.player').map(g => g.id));
-              for (const [a, b] of {items})
-                for (const u of [0.5, 0.3, 0.7, 0.15, 0.85]) {{
-                  const x = a[0] + (b[0] - a[0]) * u, y = a[1] + (b[1] - a[1]) * u;
-                  if ((gotrace.hoverAt(x, y) || '').includes({expected:?})) return [x, y];
-                }}
-              return null; }})()"
-        ));
-        assert!(at.is_array(), "no point along {items} shows {expected:?}");
-        Point { x: at[0].as_f64().unwrap(), y: at[1].as_f64().unwrap() }
+        page.point_showing(
+            &format!(
+                "(() => {{ const m = gotrace.model; const players = new Set(m.goroutines.filter(g => g.name === 'main.player').map(g => g.id));
+                  return {items}; }})()"
+            ),
+            expected,
+        )
     };
     let hover = |point: Point, expected: &str, name: &str| -> String {
         page.tab.move_mouse_to_point(point).unwrap();

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use browser::{get, repo_path, Page, Server};
+use browser::{get, inline_picture, repo_path, Page, Server};
 use common::gotrace;
 use serde_json::Value;
 
@@ -48,14 +48,6 @@ fn stress_trace() -> Option<&'static Path> {
         })
         .as_ref()
         .map(|(_, trace)| trace.as_path())
-}
-
-/// The picture a page carries inline.
-fn inline_picture(html: &str) -> Value {
-    let open = r#"<script id="gotrace-model" type="application/json">"#;
-    let start = html.find(open).expect("inline picture") + open.len();
-    let end = start + html[start..].find("</script>").expect("end of the inline picture");
-    serde_json::from_str(&html[start..end]).expect("the inline picture is JSON")
 }
 
 fn sum_of_n(items: &Value) -> u64 {

@@ -11,6 +11,7 @@
 // moved off screen: the calls and the vertices, nothing rasterized).
 
 import { STRIDE } from 'gotrace/geometry.js';
+import { CODES } from 'gotrace/palette.js';
 import { FRAGMENT, setAttributes, vertexShader } from 'gotrace/render.js';
 
 const CASES = [
@@ -115,7 +116,7 @@ class PerObjectScene {
     const vertices = new Float32Array(pattern.length * STRIDE);
     pattern.forEach((corner, k) => {
       vertices.set(line, k * STRIDE);
-      vertices[k * STRIDE + 8] = line[8] + 16 * corner;
+      vertices[k * STRIDE + 8] = line[8] + CODES * corner;
     });
     const vao = gl.createVertexArray();
     gl.bindVertexArray(vao);

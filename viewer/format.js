@@ -11,6 +11,11 @@ export function formatNs(ns) {
   return `${min} min ${((ns - min * 60e9) / 1e9).toFixed(1)} s`;
 }
 
+/** The value a message carried, as Go prints it; models written before `value_text` have the bits only. */
+export function valueText(m) {
+  return m.value_text ?? m.value;
+}
+
 export function goroutineLabel(g) {
   return `goroutine ${g.id}${g.name ? ` ${g.name}` : ''}`;
 }

@@ -3,7 +3,7 @@
 // line; the GPU expands it into a quad of the chosen width, so the whole picture is two draws.
 
 import { HEIGHT } from 'gotrace/layout.js';
-import { SPAWN, STUCK, kindCode, stateCode } from 'gotrace/palette.js';
+import { SPAWN, STUCK, stateCode } from 'gotrace/palette.js';
 
 /** Floats per instance: p0 (xyz), p1 (xyz), t0, t1 (normalized time), colour code. */
 export const STRIDE = 9;
@@ -33,7 +33,12 @@ export function buildLines(model, lay) {
   return { data: data.subarray(0, n * STRIDE), count: n, segments, spawns: n - segments };
 }
 
-export function buildArrows(model, lay) {
+/**
+ * One arrow per message that `channels` shows (channels.js), in its colour, from the sender
+ * when it sent to the receiver when it received: a value that waited in a channel's buffer
+ * slants down across the time it waited.
+ */
+export function buildArrows(model, lay, channels) {
   const msgs = model.messages;
   const data = new Float32Array(msgs.length * STRIDE);
   const ids = new Uint32Array(msgs.length); // instance → index in model.messages, for hover
@@ -41,11 +46,11 @@ export function buildArrows(model, lay) {
   msgs.forEach((m, k) => {
     const a = lay.index.get(m.from);
     const b = lay.index.get(m.to);
-    if (a === undefined || b === undefined) return;
+    if (a === undefined || b === undefined || !channels.shows(m)) return;
     const t0 = m.send_ns / lay.duration;
     const t1 = Math.max(m.recv_ns, m.send_ns) / lay.duration;
     ids[n] = k;
-    n = put(data, n, lay.x[a], -t0 * HEIGHT, lay.z[a], lay.x[b], -t1 * HEIGHT, lay.z[b], t0, t1, kindCode(m.kind));
+    n = put(data, n, lay.x[a], -t0 * HEIGHT, lay.z[a], lay.x[b], -t1 * HEIGHT, lay.z[b], t0, t1, channels.code(m));
   });
   return { data: data.subarray(0, n * STRIDE), count: n, ids: ids.subarray(0, n) };
 }

@@ -4,7 +4,7 @@
 import { project } from 'gotrace/camera.js';
 import { STRIDE } from 'gotrace/geometry.js';
 import { HEIGHT } from 'gotrace/layout.js';
-import { formatNs, goroutineLabel, stackLines } from 'gotrace/format.js';
+import { formatNs, goroutineLabel, stackLines, valueText } from 'gotrace/format.js';
 import { stuckGoroutines } from 'gotrace/geometry.js';
 import { LABELS, nameOfCode } from 'gotrace/palette.js';
 
@@ -65,15 +65,18 @@ export function describe(scene, hit) {
     };
     // An aggregate of a big trace's level of detail stands for `n` messages.
     const many = m.n > 1;
+    const buffered = m.channel !== undefined && scene.channels.get(m.channel)?.capacity > 0;
+    const waited = buffered && m.recv_ns > m.send_ns ? `, ${formatNs(m.recv_ns - m.send_ns)} in the buffer` : '';
     const lines = [
       many ? `${m.n} messages drawn as one arrow (the first: ${LABELS[m.kind] ?? m.kind})` : `${LABELS[m.kind] ?? m.kind}`,
       `from ${name(m.from)}`,
       `to   ${name(m.to)}`,
       many ? `sent ${formatNs(m.send_ns)} – ${formatNs(m.last_ns)}; zoom in to see each`
-        : `sent ${formatNs(m.send_ns)}, received ${formatNs(m.recv_ns)}`,
+        : `sent ${formatNs(m.send_ns)}, received ${formatNs(m.recv_ns)}${waited}`,
     ];
-    if (m.channel !== undefined) lines.push(`channel 0x${m.channel.toString(16)}`);
-    if (m.value !== undefined) lines.push(`value ${m.value}`);
+    const value = valueText(m);
+    if (value !== undefined) lines.push(`value ${value}`);
+    if (m.channel !== undefined) lines.push(...scene.channels.describe(m.channel, model.stacks));
     withStack(lines, MESSAGE_STACK[m.kind] ?? 'sent at:', model.stacks?.[m.stack]);
     return lines.join('\n');
   }

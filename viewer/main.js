@@ -2,12 +2,13 @@
 // `window.gotrace` is a small read-only view of the state for tests and the benchmark.
 
 import { OrbitCamera } from 'gotrace/camera.js';
+import { Channels } from 'gotrace/channels.js';
 import { LevelOfDetail } from 'gotrace/detail.js';
-import { buildArrows, buildLines, segmentsByGoroutine, stuckGoroutines } from 'gotrace/geometry.js';
+import { STRIDE, buildArrows, buildLines, segmentsByGoroutine, stuckGoroutines } from 'gotrace/geometry.js';
 import { describe, pick } from 'gotrace/hover.js';
 import { HEIGHT, layout } from 'gotrace/layout.js';
 import { Renderer } from 'gotrace/render.js';
-import { ValueLabels, buildHelp, showError, showInfo, showLegend, showStatus, toggleHelp } from 'gotrace/ui.js';
+import { ValueLabels, buildHelp, showError, showFocus, showInfo, showLegend, showStatus, toggleHelp } from 'gotrace/ui.js';
 import { runBenchmark } from 'gotrace/bench.js';
 
 /** Seconds of playback for the whole trace at speed ×1. */
@@ -38,27 +39,45 @@ async function start() {
   const overview = await loadModel();
   // One layout for the overview and every detail window: goroutines keep their places.
   const lay = layout(overview);
-  const scene = { lay };
+  const channels = new Channels(overview);
+  const scene = { lay, channels };
   const canvas = document.getElementById('scene');
   const renderer = new Renderer(canvas, { antialias: overview.segments.length + overview.messages.length <= SMOOTH_LINES });
   let labels = null;
+  let arrowLayer = null;
   const lod = new LevelOfDetail(overview, lay.duration, (picture) => show(picture));
   // Draws a picture: the overview, or the overview with one window in detail.
   const show = (model) => {
     const lines = buildLines(model, lay);
-    const arrows = buildArrows(model, lay);
-    Object.assign(scene, { model, lines, arrows, segsByG: segmentsByGoroutine(model, lay), stuck: stuckGoroutines(model) });
+    Object.assign(scene, { model, lines, segsByG: segmentsByGoroutine(model, lay), stuck: stuckGoroutines(model) });
     renderer.clearLayers();
     renderer.addLayer(lines.data, lines.count, false);
-    renderer.addLayer(arrows.data, arrows.count, true);
-    labels = new ValueLabels(scene);
+    arrowLayer = null;
+    showArrows();
     showInfo(model, scene, lod);
+    Object.assign(hook, { model, lod: model.lod ?? null, check: model.check ?? null });
+  };
+  // (Re)draws the arrows of the picture shown as `channels` wants them: the colouring (`c`)
+  // and the channel in focus (a click) change only them.
+  const showArrows = () => {
+    const arrows = buildArrows(scene.model, lay, channels);
+    if (arrowLayer) renderer.removeLayer(arrowLayer);
+    arrowLayer = renderer.addLayer(arrows.data, arrows.count, true);
+    scene.arrows = arrows;
+    labels = new ValueLabels(scene);
+    showFocus(channels.focusText(scene.model.stacks));
+    const { segments, spawns } = scene.lines;
     Object.assign(hook, {
-      model,
-      lod: model.lod ?? null,
-      check: model.check ?? null,
-      drawn: { goroutines: lay.x.length, segments: lines.segments, spawns: lines.spawns, arrows: arrows.count },
+      drawn: { goroutines: lay.x.length, segments, spawns, arrows: arrows.count },
+      channel: channels.focus,
+      byChannel: channels.byChannel,
     });
+  };
+  // Shows only the arrows of channel `id`, or all of them (null).
+  const focusOn = (id) => {
+    if (channels.focus === id) return;
+    channels.focus = id;
+    showArrows();
   };
   show(overview);
   const camera = new OrbitCamera();
@@ -66,7 +85,7 @@ async function start() {
     time: 0, playing: true, paused: false, mode: 0, lineWidth: 2, speed: 1,
     fps: 0, duration: lay.duration, helpShown: false,
   };
-  showLegend();
+  showLegend(channels);
   buildHelp();
 
   const size = () => {
@@ -93,8 +112,14 @@ async function start() {
     s: () => { state.speed = Math.max(1 / 64, state.speed / 2); },
     f: () => { state.speed = Math.min(64, state.speed * 2); },
     v: fit,
+    c: () => {
+      if (!channels.used.length) return; // a stock trace: no channel to colour by
+      channels.byChannel = !channels.byChannel;
+      showArrows();
+      showLegend(channels);
+    },
     '?': () => toggleHelp(),
-    Escape: () => toggleHelp(false),
+    Escape: () => { toggleHelp(false); focusOn(null); },
   };
   window.addEventListener('keydown', (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey || e.target instanceof HTMLInputElement && e.key !== '?') return;
@@ -131,6 +156,12 @@ async function start() {
     const frame = frameOf();
     drawCalls = renderer.draw(frame);
     if (frameNo++ % 3 === 0) labels.update(frame.mvp, state.time, canvas.clientWidth, canvas.clientHeight);
+    if (mouse.click) {
+      // A click on an arrow of a channel shows that channel only; anywhere else, all again.
+      const hit = pick(scene, frame.mvp, state.time, mouse.click.x, mouse.click.y, canvas.clientWidth, canvas.clientHeight);
+      mouse.click = null;
+      focusOn(hit?.message === undefined ? null : scene.model.messages[hit.message].channel ?? null);
+    }
     if (mouse.moved) {
       mouse.moved = false;
       const hit = mouse.over && pick(scene, frame.mvp, state.time, mouse.x, mouse.y, canvas.clientWidth, canvas.clientHeight);
@@ -149,7 +180,7 @@ async function start() {
       frames = 0;
       fpsSince = now;
     }
-    showStatus(state);
+    showStatus(state, channels.byChannel);
     Object.assign(hook, {
       mode: state.mode, paused: state.paused, playing: state.playing, lineWidth: state.lineWidth,
       speed: state.speed, time: state.time, fps: state.fps, drawCalls,
@@ -169,6 +200,13 @@ async function start() {
       camera.target = [0, (-(from + to) / 2) * HEIGHT, 0];
       camera.distance = (((to - from) / 2) * HEIGHT * Math.cos(camera.pitch)) / Math.tan(camera.fov / 2);
     },
+    // Each arrow drawn: the message it stands for (index in `model`) and the trace times (ns)
+    // where it starts and ends.
+    drawnArrows: () => Array.from(scene.arrows.ids, (message, k) => ({
+      message,
+      from_ns: scene.arrows.data[k * STRIDE + 6] * lay.duration,
+      to_ns: scene.arrows.data[k * STRIDE + 7] * lay.duration,
+    })),
     hoverAt: (x, y) => {
       const hit = pick(scene, frameOf().mvp, state.time, x, y, canvas.clientWidth, canvas.clientHeight);
       return hit ? describe(scene, hit) : null;
@@ -212,22 +250,29 @@ function boundingSphere(lay, [from, to]) {
   return [center, Math.hypot(r, ((to - from) / 2) * HEIGHT)];
 }
 
-// Drag rotates, shift/right drag pans, wheel and pinch zoom.
+/** A press and release this close together (px) is a click, not a drag. */
+const CLICK_PX = 4;
+
+// Drag rotates, shift/right drag pans, wheel and pinch zoom; a left click is noted in
+// `mouse.click` for the render loop.
 function attachMouse(canvas, camera) {
-  const mouse = { x: 0, y: 0, moved: false, over: false, dragging: false };
+  const mouse = { x: 0, y: 0, moved: false, over: false, dragging: false, click: null };
   let button = -1;
   let lastX = 0;
   let lastY = 0;
+  let downX = 0;
+  let downY = 0;
   canvas.addEventListener('contextmenu', (e) => e.preventDefault());
   canvas.addEventListener('pointerdown', (e) => {
     button = e.shiftKey ? 2 : e.button;
-    lastX = e.clientX;
-    lastY = e.clientY;
+    lastX = downX = e.clientX;
+    lastY = downY = e.clientY;
     mouse.dragging = true;
     canvas.classList.add('dragging');
     canvas.setPointerCapture(e.pointerId);
   });
   canvas.addEventListener('pointerup', (e) => {
+    if (button === 0 && Math.hypot(e.clientX - downX, e.clientY - downY) <= CLICK_PX) mouse.click = { x: e.offsetX, y: e.offsetY };
     button = -1;
     mouse.dragging = false;
     canvas.classList.remove('dragging');

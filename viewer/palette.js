@@ -6,6 +6,17 @@ export const SPAWN = 5; // the branch from a parent to a new goroutine
 export const STUCK = 6; // the last wait of a goroutine stuck at the end (leaked or deadlocked)
 export const ARROW_BASE = 8; // message kinds start here
 export const KINDS = ['chan', 'select', 'close', 'sync'];
+export const CHANNEL_BASE = 16; // arrows coloured by channel: one of CHANNEL_COLORS
+/** Colour codes have this many bits: a vertex carries its corner number above them. */
+export const CODE_BITS = 5;
+export const CODES = 1 << CODE_BITS;
+
+// Distinct hues for arrows coloured by channel (channels share them beyond 16), each far
+// enough from the others and from the state and kind colours to be told apart on screen.
+export const CHANNEL_COLORS = [
+  '#e6194b', '#3cb44b', '#ffe119', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6',
+  '#bfef45', '#fabed4', '#469990', '#dcbeff', '#9a6324', '#fffac8', '#800000', '#aaffc3',
+];
 
 export const COLORS = {
   running: '#ffd23f',
@@ -45,13 +56,23 @@ export function kindCode(kind) {
   return ARROW_BASE + (i < 0 ? 0 : i);
 }
 
-/** The colour of each code as RGB floats, for the shader's table (16 entries). */
+/** The colour code of the arrows of the channel listed `slot`-th in the picture. */
+export function channelCode(slot) {
+  return CHANNEL_BASE + (slot % CHANNEL_COLORS.length);
+}
+
+export function channelColor(slot) {
+  return CHANNEL_COLORS[channelCode(slot) - CHANNEL_BASE];
+}
+
+/** The colour of each code as RGB floats, for the shader's table (CODES entries). */
 export function colorTable() {
-  const table = new Float32Array(16 * 3);
+  const table = new Float32Array(CODES * 3);
   const names = [...STATES, 'spawn', 'stuck', null, ...KINDS];
-  names.forEach((name, code) => {
-    if (!name) return;
-    const hex = COLORS[name];
+  const hexes = names.map((name) => name && COLORS[name]);
+  CHANNEL_COLORS.forEach((hex, slot) => { hexes[channelCode(slot)] = hex; });
+  hexes.forEach((hex, code) => {
+    if (!hex) return;
     for (let c = 0; c < 3; c++) table[code * 3 + c] = parseInt(hex.slice(1 + 2 * c, 3 + 2 * c), 16) / 255;
   });
   return table;
@@ -61,5 +82,6 @@ export function nameOfCode(code) {
   if (code < STATES.length) return STATES[code];
   if (code === SPAWN) return 'spawn';
   if (code === STUCK) return 'stuck';
+  if (code >= CHANNEL_BASE) return 'channel';
   return KINDS[code - ARROW_BASE] ?? 'chan';
 }

@@ -20,7 +20,7 @@
 // - the colour table is uploaded once, when a program is linked.
 
 import { STRIDE } from 'gotrace/geometry.js';
-import { ARROW_BASE, STATES, STUCK, colorTable } from 'gotrace/palette.js';
+import { ARROW_BASE, CODES, CODE_BITS, STATES, STUCK, colorTable } from 'gotrace/palette.js';
 
 /** Lines at most this many device pixels wide are drawn as GL lines (1 px). */
 const THIN_PX = 1.5;
@@ -64,7 +64,7 @@ const WIDE_CORNER = `  vec4 c0 = u_mvp * vec4(a_p0, 1.0);
  * The vertex shader. `thin` places the two ends of a GL line (corners 0 and 1), without the
  * screen-space work of the quads; `perObject` takes the colour from a uniform, as a scene graph
  * sets it per object; `keyed` outputs, instead of a colour, the line's key for widening: its
- * drawing order (u_key_base + vertex number / u_corners, from 1) times 16 plus its colour code.
+ * drawing order (u_key_base + vertex number / u_corners, from 1) times CODES plus its colour code.
  */
 export function vertexShader({ thin = false, perObject = false, keyed = false }) {
   return `#version 300 es
@@ -77,7 +77,7 @@ uniform vec2 u_half_viewport;
 uniform float u_time;
 uniform float u_width;
 uniform int u_mode;
-${perObject ? 'uniform vec3 u_color;' : 'uniform vec3 u_colors[16];'}
+${perObject ? 'uniform vec3 u_color;' : `uniform vec3 u_colors[${CODES}];`}
 ${keyed ? 'uniform uint u_key_base;\nuniform int u_corners;\nflat out uint v_key;' : 'flat out vec4 v_color;'}
 
 float emphasis(int code) {
@@ -91,15 +91,15 @@ float emphasis(int code) {
 
 void main() {
   int packed = int(a_code + 0.5);
-  int code = packed & 15;
-  int vid = packed >> 4;
+  int code = packed & ${CODES - 1};
+  int vid = packed >> ${CODE_BITS};
   if (a_t.x > u_time) { // not yet happened: outside the clip volume
     gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
     ${keyed ? 'v_key = 0u;' : 'v_color = vec4(0.0);'}
     return;
   }
   float grow = a_t.y > a_t.x ? clamp((u_time - a_t.x) / (a_t.y - a_t.x), 0.0, 1.0) : 1.0;
-${thin ? '  gl_Position = u_mvp * vec4(vid == 0 ? a_p0 : mix(a_p0, a_p1, grow), 1.0);\n' : WIDE_CORNER}  ${keyed ? 'v_key = (u_key_base + uint(gl_VertexID / u_corners)) << 4 | uint(code);'
+${thin ? '  gl_Position = u_mvp * vec4(vid == 0 ? a_p0 : mix(a_p0, a_p1, grow), 1.0);\n' : WIDE_CORNER}  ${keyed ? `v_key = (u_key_base + uint(gl_VertexID / u_corners)) << ${CODE_BITS} | uint(code);`
     : `v_color = vec4(${perObject ? 'u_color' : 'u_colors[code]'}, emphasis(code));`}
 }`;
 }
@@ -131,14 +131,14 @@ precision mediump float;
 precision highp usampler2D;
 uniform usampler2D u_keys;
 uniform int u_spread; // 1: widen by a pixel; 0: only colour the keys (1 px lines)
-uniform vec3 u_colors[16];
+uniform vec3 u_colors[${CODES}];
 out vec4 color;
 void main() {
   ivec2 p = ivec2(gl_FragCoord.xy);
   ivec2 q = max(p - u_spread, ivec2(0));
   uint key = max(max(texelFetch(u_keys, p, 0).r, texelFetch(u_keys, ivec2(q.x, p.y), 0).r),
                  max(texelFetch(u_keys, ivec2(p.x, q.y), 0).r, texelFetch(u_keys, q, 0).r));
-  color = vec4(key == 0u ? vec3(${BACKGROUND.join(', ')}) : u_colors[key & 15u], 1.0);
+  color = vec4(key == 0u ? vec3(${BACKGROUND.join(', ')}) : u_colors[key & ${CODES - 1}u], 1.0);
 }`;
 
 /** The key image's clear value: nothing drawn. */
@@ -202,7 +202,7 @@ export class Renderer {
       for (let c = 0; c < corners; c++) {
         const o = (i * corners + c) * STRIDE;
         vertices.set(line, o);
-        vertices[o + 8] = line[8] + 16 * c; // the corner rides in the colour code's high bits
+        vertices[o + 8] = line[8] + CODES * c; // the corner rides above the colour code
       }
     }
     const vao = gl.createVertexArray();
@@ -213,24 +213,29 @@ export class Renderer {
     setAttributes(gl);
     gl.bindVertexArray(null);
     const indices = (pattern) => (pattern.length ? this.indexBuffer(count, corners, pattern) : null);
-    this.layers.push({
+    const layer = {
       vao, vertexBuffer, count, arrows, corners, starts,
       source: { lines, count }, // the CPU copy, for the benchmark's one-object-per-line baseline
       wide: indices(arrows ? [...QUAD, ...HEAD] : QUAD),
       thin: indices([0, 1]),
       heads: indices(arrows ? HEAD : []),
-    });
+    };
+    this.layers.push(layer);
+    return layer;
   }
 
   /** Frees every layer, before the layers of another picture are added. */
   clearLayers() {
+    for (const layer of [...this.layers]) this.removeLayer(layer);
+  }
+
+  /** Frees one layer that addLayer returned (the arrows, to draw them again otherwise). */
+  removeLayer(layer) {
     const gl = this.gl;
-    for (const layer of this.layers) {
-      for (const index of [layer.wide, layer.thin, layer.heads]) if (index) gl.deleteBuffer(index.buffer);
-      gl.deleteBuffer(layer.vertexBuffer);
-      gl.deleteVertexArray(layer.vao);
-    }
-    this.layers = [];
+    for (const index of [layer.wide, layer.thin, layer.heads]) if (index) gl.deleteBuffer(index.buffer);
+    gl.deleteBuffer(layer.vertexBuffer);
+    gl.deleteVertexArray(layer.vao);
+    this.layers = this.layers.filter((l) => l !== layer);
   }
 
   /** An element buffer repeating `pattern` (corner numbers) for each of `count` lines. */
@@ -386,7 +391,7 @@ export class Renderer {
 // Exact palette colours only (within a small tolerance): antialiased edges and dimmed lines
 // are lit but belong to no code.
 function nearestCode(table, r, g, b) {
-  for (let code = 0; code < 16; code++) {
+  for (let code = 0; code < CODES; code++) {
     const d = Math.abs(table[code * 3] * 255 - r) + Math.abs(table[code * 3 + 1] * 255 - g) + Math.abs(table[code * 3 + 2] * 255 - b);
     if (d < 30 && table[code * 3] + table[code * 3 + 1] + table[code * 3 + 2] > 0) return code;
   }

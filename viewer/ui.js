@@ -2,7 +2,7 @@
 
 import { project } from 'gotrace/camera.js';
 import { STRIDE } from 'gotrace/geometry.js';
-import { formatNs } from 'gotrace/format.js';
+import { formatNs, valueText } from 'gotrace/format.js';
 import { COLORS, LABELS } from 'gotrace/palette.js';
 
 const $ = (id) => document.getElementById(id);
@@ -13,6 +13,8 @@ export const HOTKEYS = [
   ['p', 'pause / resume auto-rotation'],
   ['1 2 3 4 5', 'highlight blocked / sleeping / running / messages / stuck at the end'],
   ['0', 'highlight nothing (default)'],
+  ['c', 'colour arrows by channel / by kind (traces of a patched runtime)'],
+  ['click an arrow', 'show its channel only; click empty space or Esc: all channels'],
   ['+ -', 'wider / thinner lines'],
   ['s f', 'slower / faster playback'],
   ['v', 'fit to view'],
@@ -100,15 +102,28 @@ function lodNotice(lod, detail) {
   return el;
 }
 
-export function showLegend() {
+/** The colours of states, then of arrows: by kind, or by channel when `channels.byChannel`. */
+export function showLegend(channels) {
   const el = $('legend');
-  for (const name of ['running', 'runnable', 'blocked', 'sleeping', 'syscall', 'stuck', 'spawn', 'chan', 'select', 'close', 'sync']) {
+  el.textContent = '';
+  const states = ['running', 'runnable', 'blocked', 'sleeping', 'syscall', 'stuck', 'spawn'];
+  // Sync wake-ups have no channel: they keep their colour either way.
+  const kinds = channels.byChannel ? ['sync'] : ['chan', 'select', 'close', 'sync'];
+  const arrows = [...(channels.byChannel ? channels.legend() : []), ...kinds.map((k) => [COLORS[k], LABELS[k]])];
+  for (const [color, text] of [...states.map((name) => [COLORS[name], LABELS[name]]), ...arrows]) {
     const row = document.createElement('div');
     const swatch = document.createElement('i');
-    swatch.style.background = COLORS[name];
-    row.append(swatch, LABELS[name]);
+    if (color) swatch.style.background = color;
+    row.append(swatch, text);
     el.append(row);
   }
+}
+
+/** Says which channel alone is shown (channels.js's focusText), or hides the note when all are. */
+export function showFocus(text) {
+  const el = $('focus');
+  el.textContent = text ?? '';
+  el.classList.toggle('hidden', !text);
 }
 
 export function buildHelp() {
@@ -130,8 +145,8 @@ export function toggleHelp(show) {
   $('help').classList.toggle('hidden', show === undefined ? undefined : !show);
 }
 
-export function showStatus(state) {
-  $('status').textContent = `${MODES[state.mode]} · width ${state.lineWidth} · speed ×${state.speed} · ${state.paused ? 'rotation paused' : 'rotating'} · ${state.fps} fps`;
+export function showStatus(state, byChannel) {
+  $('status').textContent = `${MODES[state.mode]}${byChannel ? ' · arrows by channel' : ''} · width ${state.lineWidth} · speed ×${state.speed} · ${state.paused ? 'rotation paused' : 'rotating'} · ${state.fps} fps`;
   $('clock').textContent = `${formatNs(state.time * state.duration)} / ${formatNs(state.duration)}`;
   $('play').textContent = state.playing ? '❚❚' : '▶';
 }
@@ -152,12 +167,15 @@ export class ValueLabels {
     this.items = [];
     for (let k = 0; k < arrows.count; k++) {
       const m = model.messages[arrows.ids[k]];
-      if (m.value !== undefined) this.items.push({ k, t1: arrows.data[k * STRIDE + 7], text: String(m.value) });
+      const value = valueText(m);
+      if (value !== undefined) this.items.push({ k, t1: arrows.data[k * STRIDE + 7], text: String(value) });
     }
     this.items.sort((a, b) => a.t1 - b.t1);
     this.data = arrows.data;
     this.pool = [];
     this.root = $('labels');
+    // The labels of the arrows drawn before (another picture, another channel) go.
+    this.root.textContent = '';
   }
 
   update(mvp, time, width, height) {

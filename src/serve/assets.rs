@@ -21,6 +21,7 @@ pub const MODULES: &[Asset] = &[
     asset!("main.js"),
     asset!("bench.js"),
     asset!("camera.js"),
+    asset!("channels.js"),
     asset!("detail.js"),
     asset!("format.js"),
     asset!("geometry.js"),

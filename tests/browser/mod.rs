@@ -6,10 +6,11 @@
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use headless_chrome::browser::tab::point::Point;
 use headless_chrome::protocol::cdp::types::Event;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions, Tab};
@@ -18,9 +19,8 @@ use serde_json::Value;
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const WINDOW: (u32, u32) = (1280, 800);
 
-pub fn gotrace() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gotrace"))
-}
+/// The one builder of `tests/common/` (each file that includes this module includes it too).
+pub use crate::common::gotrace;
 
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -84,6 +84,14 @@ pub fn get(url: &str, path: &str) -> (u16, Vec<u8>) {
     let head = String::from_utf8_lossy(&response[..split]).to_string();
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status code");
     (status, response[split + 4..].to_vec())
+}
+
+/// The picture a page (`--html`, or the served `/`) carries inline.
+pub fn inline_picture(html: &str) -> Value {
+    let open = r#"<script id="gotrace-model" type="application/json">"#;
+    let start = html.find(open).expect("inline picture") + open.len();
+    let end = start + html[start..].find("</script>").expect("end of the inline picture");
+    serde_json::from_str(&html[start..end]).expect("the inline picture is JSON")
 }
 
 /// A headless Chromium with one tab, collecting console errors, uncaught exceptions and
@@ -167,6 +175,22 @@ impl Page {
 
     pub fn errors(&self) -> Vec<String> {
         self.errors.lock().unwrap().clone()
+    }
+
+    /// A point on screen where hovering shows `expected`, by the viewer's own picking
+    /// (`hoverAt`): tried along each screen segment `[[x, y], [x, y]]` that the JS expression
+    /// `segments` lists, at its middle first.
+    pub fn point_showing(&self, segments: &str, expected: &str) -> Point {
+        let at = self.eval(&format!(
+            "(() => {{ for (const [a, b] of {segments})
+                for (const u of [0.5, 0.3, 0.7, 0.15, 0.85]) {{
+                  const x = a[0] + (b[0] - a[0]) * u, y = a[1] + (b[1] - a[1]) * u;
+                  if ((gotrace.hoverAt(x, y) || '').includes({expected:?})) return [x, y];
+                }}
+              return null; }})()"
+        ));
+        assert!(at.is_array(), "no point along {segments} shows {expected:?}");
+        Point { x: at[0].as_f64().unwrap(), y: at[1].as_f64().unwrap() }
     }
 
     pub fn press(&self, key: &str) {
