@@ -50,8 +50,13 @@ export function showInfo(model, scene, detail) {
   if (detail.aggregated) el.append(lodNotice(model.lod, detail));
   if (meta.unattributed) {
     const w = document.createElement('div');
-    w.className = 'warn';
-    w.textContent = `${meta.unattributed} wake-ups in channel operations could not be turned into messages`;
+    if (meta.channel_truth === 'exact') {
+      // Operations that straddle the start or the end of the trace: expected, not a fault.
+      w.textContent = `${meta.unattributed} channel operations have their other half outside the trace`;
+    } else {
+      w.className = 'warn';
+      w.textContent = `${meta.unattributed} wake-ups in channel operations could not be turned into messages`;
+    }
     el.append(w);
   }
 }
