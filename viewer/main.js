@@ -1,7 +1,7 @@
 // gotrace viewer: loads the model, lays it out, and runs the render loop, input and overlay.
 // `window.gotrace` is a small read-only view of the state for tests and the benchmark.
 
-import { OrbitCamera } from 'gotrace/camera.js';
+import { OrbitCamera, project } from 'gotrace/camera.js';
 import { Channels } from 'gotrace/channels.js';
 import { LevelOfDetail } from 'gotrace/detail.js';
 import { STRIDE, buildArrows, buildLines, segmentsByGoroutine, stuckGoroutines } from 'gotrace/geometry.js';
@@ -214,7 +214,7 @@ async function start() {
     project: (goroutineId, ns) => {
       const i = lay.index.get(goroutineId);
       const p = camera.matrix(aspect());
-      return i === undefined ? null : projectPoint(p, lay.x[i], (-ns / lay.duration) * HEIGHT, lay.z[i], canvas);
+      return i === undefined ? null : project(p, lay.x[i], (-ns / lay.duration) * HEIGHT, lay.z[i], canvas.clientWidth, canvas.clientHeight);
     },
     runBenchmark: (seconds) => {
       hook.benchmarking = true;
@@ -226,13 +226,6 @@ async function start() {
     ready: true,
   });
   requestAnimationFrame(loop);
-}
-
-function projectPoint(m, x, y, z, canvas) {
-  const w = m[3] * x + m[7] * y + m[11] * z + m[15];
-  const px = (m[0] * x + m[4] * y + m[8] * z + m[12]) / w;
-  const py = (m[1] * x + m[5] * y + m[9] * z + m[13]) / w;
-  return [(px * 0.5 + 0.5) * canvas.clientWidth, (0.5 - py * 0.5) * canvas.clientHeight];
 }
 
 // The part of the trace the page was given (`--window`), as fractions of the trace: [0, 1]
