@@ -83,15 +83,37 @@ fn serves_a_go_1_19_trace() {
     check_served("tests/traces/pingpong_1_19.trace", "viewer_pingpong_1_19");
 }
 
+/// The `--html` page of pingpong_1_27, written in `dir` and opened from file://.
+fn open_html_export(dir: &tempfile::TempDir) -> Page {
+    let html = dir.path().join("pingpong.html");
+    let status = gotrace().arg("view").arg(fixture("tests/traces/pingpong_1_27.trace")).arg("--html").arg(&html).status().unwrap();
+    assert!(status.success());
+    Page::open(&format!("file://{}", html.display()))
+}
+
 #[test]
 fn html_export_renders_the_same_from_file_url() {
     let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
-    let html = dir.path().join("pingpong.html");
-    let status = gotrace().arg("view").arg(fixture("tests/traces/pingpong_1_27.trace")).arg("--html").arg(&html).status().unwrap();
-    assert!(status.success());
-    let page = Page::open(&format!("file://{}", html.display()));
+    let page = open_html_export(&dir);
     check_picture(&page, "viewer_pingpong_1_27_html");
+}
+
+/// bench.js is imported only when the benchmark is asked for: the import must resolve even in
+/// the `--html` page (its modules are `data:` URLs), and the render loop must run again after.
+#[test]
+fn the_benchmark_loads_when_asked_for_even_from_file_url() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let page = open_html_export(&dir);
+    let result = page.eval("gotrace.runBenchmark(0.05)");
+    for case in ["default", "width1", "geometry"] {
+        assert!(result[case]["merged"]["fps"].as_f64() > Some(0.0), "{case}: {result}");
+    }
+    assert_eq!(page.eval("gotrace.benchmarking"), Value::Bool(false));
+    page.eval("gotrace.seek(0.5)");
+    page.wait_for("gotrace.time === 0.5 && gotrace.drawCalls > 0", Duration::from_secs(10));
+    assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //!
 //! The modules import each other as `gotrace/NAME.js` through an import map; here the map
 //! points every name at a `data:` URL holding the module, the stylesheet is inlined and the
-//! model is a JSON `<script>` block that `main.js` reads before trying `model.json`.
+//! model is a JSON `<script>` block that `scene.js` reads before trying `model.json`.
 
 use base64::Engine;
 

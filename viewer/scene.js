@@ -1,0 +1,83 @@
+// Loading: the model the page was given, laid out once, and the picture drawn from it (the
+// overview, or the overview with one window in detail) as lines and arrows in the renderer.
+// The fields read by hover.js and ui.js (`lay`, `channels`, `model`, `lines`, `segsByG`,
+// `stuck`, `arrows`) are those of the picture shown.
+
+import { Channels } from 'gotrace/channels.js';
+import { LevelOfDetail } from 'gotrace/detail.js';
+import { buildArrows, buildLines, segmentsByGoroutine, stuckGoroutines } from 'gotrace/geometry.js';
+import { layout } from 'gotrace/layout.js';
+import { Renderer } from 'gotrace/render.js';
+import { ValueLabels, showFocus, showInfo, showLegend } from 'gotrace/ui.js';
+
+/** Up to this many lines, they are antialiased. */
+const SMOOTH_LINES = 50000;
+
+/** The model inline in the page (`--html`, and the served page), else `model.json` beside it. */
+export async function loadModel() {
+  const inline = document.getElementById('gotrace-model');
+  if (inline) return JSON.parse(inline.textContent);
+  const response = await fetch('model.json');
+  if (!response.ok) throw new Error(`model.json: HTTP ${response.status}`);
+  return response.json();
+}
+
+export class Scene {
+  /** Draws `overview` on `canvas`; what is drawn is mirrored into `hook` (window.gotrace). */
+  constructor(overview, canvas, hook) {
+    this.hook = hook;
+    // One layout for the overview and every detail window: goroutines keep their places.
+    this.lay = layout(overview);
+    this.channels = new Channels(overview);
+    this.renderer = new Renderer(canvas, { antialias: overview.segments.length + overview.messages.length <= SMOOTH_LINES });
+    this.arrowLayer = null;
+    this.lod = new LevelOfDetail(overview, this.lay.duration, (picture) => this.show(picture));
+    this.show(overview);
+    showLegend(this.channels);
+  }
+
+  /** Draws a picture: the overview, or the overview with one window in detail. */
+  show(model) {
+    const lines = buildLines(model, this.lay);
+    Object.assign(this, { model, lines, segsByG: segmentsByGoroutine(model, this.lay), stuck: stuckGoroutines(model) });
+    this.renderer.clearLayers();
+    this.renderer.addLayer(lines.data, lines.count, false);
+    this.arrowLayer = null;
+    this.showArrows();
+    showInfo(model, this, this.lod);
+    Object.assign(this.hook, { model, lod: model.lod ?? null, check: model.check ?? null });
+  }
+
+  // (Re)draws the arrows of the picture shown as `channels` wants them: the colouring (`c`)
+  // and the channel in focus (a click) change only them.
+  showArrows() {
+    const { channels, lay, renderer } = this;
+    const arrows = buildArrows(this.model, lay, channels);
+    if (this.arrowLayer) renderer.removeLayer(this.arrowLayer);
+    this.arrowLayer = renderer.addLayer(arrows.data, arrows.count, true);
+    this.arrows = arrows;
+    this.labels = new ValueLabels(this);
+    showFocus(channels.focusText(this.model.stacks));
+    const { segments, spawns } = this.lines;
+    Object.assign(this.hook, {
+      drawn: { goroutines: lay.x.length, segments, spawns, arrows: arrows.count },
+      channel: channels.focus,
+      byChannel: channels.byChannel,
+    });
+  }
+
+  /** Shows only the arrows of channel `id`, or all of them (null). */
+  focusOn(id) {
+    if (this.channels.focus === id) return;
+    this.channels.focus = id;
+    this.showArrows();
+  }
+
+  /** Colours the arrows by channel instead of by kind, or back (`c`). */
+  toggleByChannel() {
+    if (!this.channels.used.length) return; // a stock trace: no channel to colour by
+    this.channels.byChannel = !this.channels.byChannel;
+    this.showArrows();
+    showLegend(this.channels);
+  }
+}
