@@ -174,9 +174,12 @@ impl<'a> State<'a> {
         self.started = true;
         // Go's reader hands out a Sync event between generations: Go 1.25+ at the start of
         // each, at its earliest batch's time; Go 1.22-1.24 (formats 1.22 and 1.23) at the end
-        // of each and once before the first, at the last event's time.
-        let sync_ns = if self.minor >= 25 { self.clock.ns(self.gen.min_ticks) } else { self.timeline.last() };
-        self.timeline.sync(sync_ns);
+        // of each, at the last event's time (the last one's follows every event: no matter).
+        if self.minor >= 25 {
+            self.timeline.sync(self.clock.ns(self.gen.min_ticks));
+        } else if prev.is_some() {
+            self.timeline.sync(self.timeline.last());
+        }
         self.next_cpu_sample = 0;
         self.gen_tables.load(self.data, &self.gen.string_batches, &self.gen.stack_batches, tables)?;
         self.experimental += self.cursors.iter().map(|c| c.experimental).sum::<u64>();
