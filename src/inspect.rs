@@ -111,7 +111,7 @@ impl Summary {
             }
         })?;
         let tables = reader.tables();
-        s.duration_ns = last_ts - first_ts.unwrap_or(0);
+        s.duration_ns = reader.end_ns().unwrap_or(last_ts - first_ts.unwrap_or(0));
         s.events_by_kind = KIND_NAMES.iter().zip(by_kind).filter(|&(_, n)| n > 0).map(|(&k, n)| (k, n)).collect();
         s.goroutines.created = creations.len() as u64;
         s.goroutines.user_created = creations.iter().filter(|&&st| start_function(tables, st).is_some_and(is_user_function)).count() as u64;

@@ -144,13 +144,6 @@ fn real_programs_traces_read_as_go_reads_them_and_draw() {
         }
     }
     eprintln!("{agreed} of {} real traces read as Go reads them and drew", files.len());
-    // Known gap, still open in issue 14: on some new-format traces of network suites gotrace's
-    // duration ends 30-330 us before Go's (every count agrees). Said loudly, not yet a failure;
-    // any other difference is.
-    let (duration_gaps, problems): (Vec<String>, Vec<String>) = problems.into_iter().partition(|p| p.contains("]: duration_ns:"));
-    for gap in &duration_gaps {
-        eprintln!("KNOWN GAP (issue 14): {gap}");
-    }
     assert!(problems.is_empty(), "{} problems with real programs' traces:\n{}", problems.len(), problems.join("\n"));
     assert!(agreed > 0, "no trace of the corpus could be compared");
 }

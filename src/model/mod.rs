@@ -76,6 +76,7 @@ pub fn build(reader: &mut Reader<'_>, options: Options) -> crate::trace::Result<
         end_ns = ev.ts;
         builder.apply(tables, ev);
     })?;
+    let end_ns = reader.end_ns().unwrap_or(end_ns);
     Ok(builder.finish(reader, end_ns, options))
 }
 

@@ -152,6 +152,18 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// For the new format, once every event was read: when the trace ends, in ns from its
+    /// first event, as Go's reader times it. Go's reader hands out events this one reads but
+    /// does not (statuses re-stated at each generation, which come last in a trace; CPU
+    /// samples), so the last event handed out here may end the trace too early. `None` for
+    /// the old format, whose last event handed out ends the trace.
+    pub fn end_ns(&self) -> Option<u64> {
+        match &self.inner {
+            Inner::V1(_) => None,
+            Inner::V2(r) => Some(r.end_ns()),
+        }
+    }
+
     #[inline]
     pub fn next_event(&mut self) -> Result<Option<Event>> {
         match &mut self.inner {

@@ -1,7 +1,7 @@
 //! Decoding the events of one M's batches, one at a time, straight from the file bytes.
 
 use super::events::{EventTable, Kind, MAX_ARGS};
-use super::generation::BatchRef;
+use super::generation::{BatchRef, Clock};
 use crate::trace::bytes::Cursor;
 use crate::trace::error::{Result, TraceError};
 
@@ -9,8 +9,10 @@ use crate::trace::error::{Result, TraceError};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RawEvent {
     pub typ: u8,
-    /// Absolute timestamp in clock ticks.
-    pub ticks: u64,
+    /// Absolute time in ns as Go's reader computes it: the batch's timestamp converted, plus
+    /// each event's delta converted on its own (with a fractional clock the truncations add
+    /// up, in Go as here).
+    pub ns: u64,
     /// Arguments after the timestamp delta.
     pub args: [u64; MAX_ARGS - 1],
     /// Offset of the type byte in the file.
@@ -29,7 +31,7 @@ pub struct MCursor<'a> {
     batch: &'a [u8],
     base: usize,
     pos: usize,
-    last_ticks: u64,
+    last_ns: u64,
     pub ev: RawEvent,
     /// Events of known experiments stepped over so far.
     pub experimental: u64,
@@ -70,7 +72,7 @@ impl<'a> MCursor<'a> {
             batch: &[],
             base: 0,
             pos: 0,
-            last_ticks: 0,
+            last_ns: 0,
             ev: RawEvent::default(),
             experimental: 0,
         }
@@ -80,7 +82,7 @@ impl<'a> MCursor<'a> {
     /// Events of known experiments are stepped over here: they never wait on anything and
     /// carry nothing this tool shows.
     #[inline]
-    pub fn advance(&mut self, data: &'a [u8], batches: &[BatchRef], table: &EventTable) -> Result<bool> {
+    pub fn advance(&mut self, data: &'a [u8], batches: &[BatchRef], table: &EventTable, clock: Clock) -> Result<bool> {
         loop {
             while self.pos >= self.batch.len() {
                 let Some(b) = batches.get(self.next_batch).filter(|_| self.next_batch < self.end_batch) else {
@@ -90,7 +92,7 @@ impl<'a> MCursor<'a> {
                 self.batch = &data[b.start..b.end];
                 self.base = b.start;
                 self.pos = 0;
-                self.last_ticks = b.ticks;
+                self.last_ns = clock.ns(b.ticks);
             }
             let start = self.pos;
             let typ = self.batch[start];
@@ -98,7 +100,7 @@ impl<'a> MCursor<'a> {
             let nargs = match table.kind(typ) {
                 Kind::Timed(n) => n,
                 Kind::Experimental(n) => {
-                    self.read_args(n, start)?;
+                    self.read_args(n, start, clock)?;
                     self.experimental += 1;
                     continue;
                 }
@@ -112,9 +114,9 @@ impl<'a> MCursor<'a> {
                     return Err(TraceError::malformed(self.base + start, format_args!("an event type of this format version, found {typ}")))
                 }
             };
-            self.read_args(nargs, start)?;
+            self.read_args(nargs, start, clock)?;
             self.ev.typ = typ;
-            self.ev.ticks = self.last_ticks;
+            self.ev.ns = self.last_ns;
             self.ev.offset = self.base + start;
             return Ok(true);
         }
@@ -122,9 +124,9 @@ impl<'a> MCursor<'a> {
 
     /// Reads the timestamp delta and `n - 1` arguments of the event that starts at `start`.
     #[inline(always)]
-    fn read_args(&mut self, n: u8, start: usize) -> Result<()> {
+    fn read_args(&mut self, n: u8, start: usize, clock: Clock) -> Result<()> {
         let Some(dt) = uvarint(self.batch, &mut self.pos) else { return Err(self.varint_error(start)) };
-        self.last_ticks = self.last_ticks.saturating_add(dt);
+        self.last_ns = self.last_ns.saturating_add(clock.ns(dt));
         for i in 0..usize::from(n) - 1 {
             let Some(arg) = uvarint(self.batch, &mut self.pos) else { return Err(self.varint_error(start)) };
             if let Some(slot) = self.ev.args.get_mut(i) {

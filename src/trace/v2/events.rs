@@ -19,6 +19,7 @@ pub const EV_STACK: u8 = 3;
 pub const EV_STRINGS: u8 = 4;
 pub const EV_STRING: u8 = 5;
 pub const EV_CPU_SAMPLES: u8 = 6;
+pub const EV_CPU_SAMPLE: u8 = 7;
 pub const EV_FREQUENCY: u8 = 8;
 
 // Timed events found in event batches.

@@ -36,29 +36,36 @@ pub struct Generation {
     pub string_batches: Vec<BatchRef>,
     pub stack_batches: Vec<BatchRef>,
     /// Converts the generation's timestamps (`None` until its Frequency event is read).
-    pub clock: Option<Clock>,
+    clock: Option<Clock>,
+    /// The earliest batch timestamp (ticks), where Go 1.25+ puts the generation's Sync event.
+    pub min_ticks: u64,
+    /// When the CPU profile samples of the generation were taken (ns, in time order). Only
+    /// their times are kept: Go's reader hands them out among the events, which moves its
+    /// clock (see [`super::timeline`]).
+    pub cpu_samples: Vec<u64>,
     /// Where the next generation starts.
     pub end: usize,
     /// Scratch: (M, batch) pairs in file order before grouping.
     unsorted: Vec<(u64, BatchRef)>,
 }
 
-/// Timestamp ticks to nanoseconds. Usually a tick is a whole number of nanoseconds (Linux:
-/// 64), and integer arithmetic then keeps the per-event conversion cheap and exact.
+/// Timestamp ticks to nanoseconds, computed as Go's reader computes them (`frequency.mul`):
+/// ticks times the float `1 / (freq / 1e9)`, truncated. Usually a tick is a power-of-two
+/// number of nanoseconds (Linux: 64); multiplying by a power of two never rounds, so integer
+/// arithmetic then gives Go's result exactly and keeps the per-event conversion cheap.
 #[derive(Clone, Copy, Debug)]
 pub enum Clock {
     WholeNs(u64),
     Fraction(f64),
 }
 
-const NS_PER_SEC: u64 = 1_000_000_000;
-
 impl Clock {
     fn new(freq: u64) -> Clock {
-        if NS_PER_SEC.is_multiple_of(freq) {
-            Clock::WholeNs(NS_PER_SEC / freq)
+        let ns_per_tick = 1.0 / (freq as f64 / 1e9);
+        if ns_per_tick.fract() == 0.0 && (ns_per_tick as u64).is_power_of_two() {
+            Clock::WholeNs(ns_per_tick as u64)
         } else {
-            Clock::Fraction(NS_PER_SEC as f64 / freq as f64)
+            Clock::Fraction(ns_per_tick)
         }
     }
 
@@ -88,9 +95,9 @@ enum Next {
 }
 
 impl Generation {
-    /// Indexes the generation starting at `start`. Returns `false` when the file has no
-    /// more generations. `prev` is the number of the generation before, if any.
-    pub fn scan(&mut self, data: &[u8], start: usize, minor: u32, prev: Option<u64>) -> Result<bool> {
+    /// Indexes the generation starting at `start` and returns its clock; `None` when the
+    /// file has no more generations. `prev` is the number of the generation before, if any.
+    pub fn scan(&mut self, data: &[u8], start: usize, minor: u32, prev: Option<u64>) -> Result<Option<Clock>> {
         self.gen = 0;
         self.batches.clear();
         self.ms.clear();
@@ -98,12 +105,14 @@ impl Generation {
         self.stack_batches.clear();
         self.unsorted.clear();
         self.clock = None;
+        self.min_ticks = 0;
+        self.cpu_samples.clear();
         let mut pos = start;
         loop {
             let at = pos;
             let next = read_header(data, &mut pos, minor)?;
             let h = match next {
-                Next::EndOfFile if self.gen == 0 => return Ok(false),
+                Next::EndOfFile if self.gen == 0 => return Ok(None),
                 Next::EndOfFile if minor >= 26 => {
                     return Err(TraceError::truncated(at, "the EndOfGeneration marker of the last generation"))
                 }
@@ -138,17 +147,25 @@ impl Generation {
                 pos = at;
                 break;
             }
+            // As Go computes it, a zero timestamp included (Go takes it for "none yet").
+            if self.min_ticks == 0 || h.data.ticks < self.min_ticks {
+                self.min_ticks = h.data.ticks;
+            }
             self.add_batch(data, h, minor)?;
         }
-        if self.clock.is_none() {
+        let Some(clock) = self.clock else {
             return Err(TraceError::malformed(
                 pos,
                 format_args!("a Frequency event in generation {} (starting at byte {start})", self.gen),
             ));
+        };
+        for t in &mut self.cpu_samples {
+            *t = clock.ns(*t);
         }
+        self.cpu_samples.sort_unstable();
         self.end = pos;
         self.group_by_m();
-        Ok(true)
+        Ok(Some(clock))
     }
 
     fn add_batch(&mut self, data: &[u8], h: Header, minor: u32) -> Result<()> {
@@ -170,7 +187,7 @@ impl Generation {
         match data[b.start] {
             EV_STRINGS => self.string_batches.push(b),
             EV_STACKS => self.stack_batches.push(b),
-            EV_CPU_SAMPLES => {}
+            EV_CPU_SAMPLES => self.read_cpu_samples(data, b)?,
             t if t == sync_type => self.read_sync(data, b, minor)?,
             _ => self.unsorted.push((h.m, b)),
         }
@@ -199,6 +216,24 @@ impl Generation {
                     }
                 }
                 t => return Err(TraceError::malformed(at, format_args!("a Frequency or ClockSnapshot event, found type {t}"))),
+            }
+        }
+        Ok(())
+    }
+
+    /// The timestamps (ticks) of a CPU samples batch: each sample is its type, the timestamp,
+    /// then its M, P, goroutine and stack.
+    fn read_cpu_samples(&mut self, data: &[u8], b: BatchRef) -> Result<()> {
+        let mut c = Cursor::new(&data[b.start + 1..b.end], b.start + 1);
+        while !c.is_empty() {
+            let at = c.offset();
+            let typ = c.byte("a CPU sample")?;
+            if typ != EV_CPU_SAMPLE {
+                return Err(TraceError::malformed(at, format_args!("a CPU sample event, found type {typ}")));
+            }
+            self.cpu_samples.push(c.uvarint("the CPU sample's timestamp")?);
+            for what in ["the CPU sample's M", "the CPU sample's P", "the CPU sample's goroutine", "the CPU sample's stack"] {
+                c.uvarint(what)?;
             }
         }
         Ok(())

@@ -4,6 +4,7 @@
 //! and frequency tables they use. The reader handles one generation at a time: it indexes the
 //! batches (byte ranges only), interns the tables, then merges the per-M streams lazily,
 //! always taking the earliest event whose scheduling preconditions hold (see [`order`]).
+//! Events are timed as Go's reader times them (see [`timeline`]).
 
 mod cursor;
 mod events;
@@ -11,12 +12,14 @@ mod generation;
 mod idmap;
 mod order;
 mod tables;
+mod timeline;
 
 use self::cursor::MCursor;
 use self::events::EventTable;
-use self::generation::Generation;
+use self::generation::{Clock, Generation};
 use self::order::{At, Ordering, Pending};
 use self::tables::GenTables;
+use self::timeline::Timeline;
 use super::error::{Result, TraceError};
 use super::event::Event;
 use super::tables::Tables;
@@ -39,6 +42,12 @@ impl<'a> Reader<'a> {
         self.0.experimental + self.0.cursors.iter().map(|c| c.experimental).sum::<u64>()
     }
 
+    /// When the trace ends, in ns from its first event, as Go's reader times it: counting
+    /// the events read but not handed out, which Go's reader hands out (see [`timeline`]).
+    pub fn end_ns(&self) -> u64 {
+        self.0.timeline.end_ns()
+    }
+
     /// Inlined, with [`State::next_event`], into the caller's loop: handing out an event is
     /// then a copy out of `pending`, not a call per event.
     #[inline]
@@ -58,19 +67,21 @@ struct State<'a> {
     minor: u32,
     table: EventTable,
     gen: Generation,
+    /// The current generation's clock.
+    clock: Clock,
     /// `false` before the first generation was read.
     started: bool,
     gen_tables: GenTables,
     order: Ordering,
     /// One cursor per M of the generation.
     cursors: Vec<MCursor<'a>>,
-    /// The cursors that still have events, as a min-heap of (next event's ticks, index).
+    /// The cursors that still have events, as a min-heap of (next event's ns, index).
     frontier: Vec<(u64, usize)>,
+    /// The generation's CPU samples not yet passed (index into `gen.cpu_samples`).
+    next_cpu_sample: usize,
     /// Translated events not yet returned.
     pending: Pending,
-    /// Absolute nanoseconds of the first event returned.
-    origin_ns: Option<u64>,
-    last_ts: u64,
+    timeline: Timeline,
     warnings: Vec<String>,
     /// Experimental events stepped over in the generations before the current one.
     experimental: u64,
@@ -86,14 +97,16 @@ impl<'a> State<'a> {
             minor,
             table: EventTable::new(minor),
             gen: Generation::default(),
+            // Replaced by each generation's own before any of its events is read.
+            clock: Clock::WholeNs(1),
             started: false,
             gen_tables: GenTables::default(),
             order: Ordering::default(),
             cursors: Vec::new(),
             frontier: Vec::new(),
+            next_cpu_sample: 0,
             pending: Pending::default(),
-            origin_ns: None,
-            last_ts: 0,
+            timeline: Timeline::default(),
             warnings: Vec::new(),
             experimental: 0,
         })
@@ -105,13 +118,9 @@ impl<'a> State<'a> {
             if let Some(ev) = self.pending.pop() {
                 return Ok(Some(ev));
             }
-            if self.frontier.is_empty() {
-                if !self.next_generation(tables)? {
-                    return Ok(None);
-                }
-                continue;
+            if !self.read_on(tables)? {
+                return Ok(None);
             }
-            self.step()?;
         }
     }
 
@@ -121,31 +130,36 @@ impl<'a> State<'a> {
             while let Some(ev) = self.pending.pop_ref() {
                 f(ev, tables);
             }
-            if self.frontier.is_empty() {
-                if !self.next_generation(tables)? {
-                    return Ok(());
-                }
-                continue;
+            if !self.read_on(tables)? {
+                return Ok(());
             }
-            self.step()?;
         }
     }
 
-    /// Nanoseconds since the first event for an event at `ticks`, never going backwards
-    /// (events of different Ms can be ordered against their timestamps).
+    /// Takes the next thing Go's reader would: a CPU sample when it comes before every
+    /// thread's next event, else an event, else the next generation. `false` at the end.
     #[inline]
-    fn output_ts(&self, ticks: u64) -> u64 {
-        let abs = self.gen.clock.map_or(0, |c| c.ns(ticks));
-        let origin = self.origin_ns.unwrap_or(abs);
-        self.last_ts.max(abs.saturating_sub(origin))
+    fn read_on(&mut self, tables: &mut Tables) -> Result<bool> {
+        if let Some(&sample) = self.gen.cpu_samples.get(self.next_cpu_sample) {
+            if self.frontier.first().is_none_or(|&(ns, _)| sample < ns) {
+                self.timeline.event(sample);
+                self.next_cpu_sample += 1;
+                return Ok(true);
+            }
+        }
+        if self.frontier.is_empty() {
+            return self.next_generation(tables);
+        }
+        self.step()?;
+        Ok(true)
     }
 
     /// Indexes the next generation and sets up its cursors; `false` at the end of the file.
     fn next_generation(&mut self, tables: &mut Tables) -> Result<bool> {
         let (start, prev) = if self.started { (self.gen.end, Some(self.gen.gen)) } else { (HEADER_LEN, None) };
-        match self.gen.scan(self.data, start, self.minor, prev) {
-            Ok(true) => {}
-            Ok(false) => return Ok(false),
+        self.clock = match self.gen.scan(self.data, start, self.minor, prev) {
+            Ok(Some(clock)) => clock,
+            Ok(None) => return Ok(false),
             // A program that crashed or was killed leaves its last generation cut off; the
             // complete ones before it are still the program's story up to then.
             Err(TraceError::Truncated { offset, .. }) if self.started => {
@@ -156,15 +170,24 @@ impl<'a> State<'a> {
                 return Ok(false);
             }
             Err(e) => return Err(e),
-        }
+        };
         self.started = true;
+        // Go's reader hands out a Sync event between generations: Go 1.25+ at the start of
+        // each, at its earliest batch's time; Go 1.22-1.24 (formats 1.22 and 1.23) at the end
+        // of each, at the last event's time (the last one's follows every event: no matter).
+        if self.minor >= 25 {
+            self.timeline.sync(self.clock.ns(self.gen.min_ticks));
+        } else if prev.is_some() {
+            self.timeline.sync(self.timeline.last());
+        }
+        self.next_cpu_sample = 0;
         self.gen_tables.load(self.data, &self.gen.string_batches, &self.gen.stack_batches, tables)?;
         self.experimental += self.cursors.iter().map(|c| c.experimental).sum::<u64>();
         self.cursors.clear();
         for mb in &self.gen.ms {
             let mut c = MCursor::new(mb.m, self.order.m_slot(mb.m), mb.first, mb.end);
-            if c.advance(self.data, &self.gen.batches, &self.table)? {
-                self.frontier.push((c.ev.ticks, self.cursors.len()));
+            if c.advance(self.data, &self.gen.batches, &self.table, self.clock)? {
+                self.frontier.push((c.ev.ns, self.cursors.len()));
                 self.cursors.push(c);
             }
         }
@@ -200,18 +223,14 @@ impl<'a> State<'a> {
 
     #[inline]
     fn try_advance(&mut self, i: usize) -> Result<bool> {
-        let ts = self.output_ts(self.cursors[self.frontier[i].1].ev.ticks);
         let c = &mut self.cursors[self.frontier[i].1];
         let at = At { ev: &c.ev, m: c.m, slot: c.slot, gen: self.gen.gen };
-        if !self.order.advance(&at, ts, &self.gen_tables, &mut self.pending)? {
+        if !self.order.advance(&at, &self.gen_tables, &mut self.pending)? {
             return Ok(false);
         }
-        self.last_ts = ts;
-        if self.origin_ns.is_none() {
-            self.origin_ns = self.gen.clock.map(|clock| clock.ns(c.ev.ticks));
-        }
-        if c.advance(self.data, &self.gen.batches, &self.table)? {
-            self.frontier[i].0 = c.ev.ticks;
+        self.pending.stamp(&mut self.timeline, c.ev.ns);
+        if c.advance(self.data, &self.gen.batches, &self.table, self.clock)? {
+            self.frontier[i].0 = c.ev.ns;
             heap_update(&mut self.frontier, i);
         } else {
             heap_remove(&mut self.frontier, i);

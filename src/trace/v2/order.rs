@@ -13,6 +13,7 @@ use super::cursor::RawEvent;
 use super::events::{self, *};
 use super::idmap::IdMap;
 use super::tables::GenTables;
+use super::timeline::Timeline;
 use crate::trace::error::{Result, TraceError};
 use crate::trace::event::{ChanFlags, ElemType, Event, EventKind, GoId, GoState, ProcId, StackId, StrId};
 
@@ -161,12 +162,24 @@ impl Pending {
         }
         ev
     }
+
+    /// Times the translation of a trace event at `ns` as Go's reader times what it hands out
+    /// for it: one Go event per translated event (a coroutine switch is three in Go too), or
+    /// one that is not handed out here (a status re-stated at a new generation, say).
+    #[inline]
+    pub fn stamp(&mut self, timeline: &mut Timeline, ns: u64) {
+        if self.len == 0 {
+            timeline.event(ns);
+        }
+        for ev in &mut self.events[..self.len] {
+            ev.ts = timeline.event(ns);
+        }
+    }
 }
 
-/// Appends translated events to [`Pending`], all at the trace event's time.
+/// Appends translated events to [`Pending`]; [`Pending::stamp`] times them.
 struct Out<'q> {
     pending: &'q mut Pending,
-    ts: u64,
 }
 
 impl Out<'_> {
@@ -175,7 +188,7 @@ impl Out<'_> {
         let slot = self.pending.events.get_mut(self.pending.len);
         debug_assert!(slot.is_some(), "a trace event translated into too many events");
         if let Some(slot) = slot {
-            *slot = Event { ts: self.ts, g, p, stack, kind };
+            *slot = Event { ts: 0, g, p, stack, kind };
             self.pending.len += 1;
         }
     }
@@ -195,18 +208,17 @@ impl Ordering {
         Some(slot)
     }
 
-    /// Tries to take `at.ev`, which happened at `ts` (in output nanoseconds). `Ok(false)`
-    /// means it must wait for another M's events; otherwise its translation replaces what
-    /// `pending` held.
+    /// Tries to take `at.ev`. `Ok(false)` means it must wait for another M's events;
+    /// otherwise its translation, not yet timed, replaces what `pending` held.
     #[inline]
-    pub fn advance(&mut self, at: &At<'_>, ts: u64, tables: &GenTables, pending: &mut Pending) -> Result<bool> {
+    pub fn advance(&mut self, at: &At<'_>, tables: &GenTables, pending: &mut Pending) -> Result<bool> {
         if self.initial_gen == 0 {
             self.initial_gen = at.gen;
         }
         let cur = at.slot.map_or(NO_CTX, |s| self.ms[s]);
         pending.len = 0;
         pending.next = 0;
-        let mut out = Out { pending, ts };
+        let mut out = Out { pending };
         let new = self.dispatch(at, cur, tables, &mut out)?;
         match (new, at.slot) {
             (Some(new), Some(s)) => self.ms[s] = new,
