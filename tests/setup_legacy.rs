@@ -226,3 +226,60 @@ fn the_real_patch_applies_to_go_1_6() {
     assert!(trace.contains("traceEvGoSend         = 37"));
     let _ = std::io::stderr().flush();
 }
+
+/// Serves the fixture's files over raw HTTP/1.1 on loopback, cutting the first answer for
+/// `cut` halfway through its body (the connection drops, as a flaky network would) and
+/// honouring `Range: bytes=N-` with 206; returns the URL and every Range asked for.
+fn serve_cutting(dir: PathBuf, cut: &'static str) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let ranges = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = ranges.clone();
+    std::thread::spawn(move || {
+        let mut cut_done = false;
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut path, mut from) = (String::new(), 0usize);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                if let Some(rest) = line.strip_prefix("GET /") {
+                    path = rest.split(' ').next().unwrap_or_default().to_string();
+                }
+                if let Some(range) = line.to_ascii_lowercase().strip_prefix("range: bytes=") {
+                    seen.lock().unwrap().push(format!("{path} {}", range.trim()));
+                    from = range.trim().trim_end_matches('-').parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            let Ok(body) = std::fs::read(dir.join(&path)) else {
+                let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                continue;
+            };
+            if path == cut && !cut_done {
+                cut_done = true;
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body[..body.len() / 2]);
+                continue; // dropped: the client sees the body end early
+            }
+            let (status, part) = if from > 0 { ("206 Partial Content", &body[from..]) } else { ("200 OK", &body[..]) };
+            let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", part.len());
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(part);
+        }
+    });
+    (url, ranges)
+}
+
+#[test]
+fn a_cut_download_resumes_where_it_stopped() {
+    let f = Fixture::new(MAKE_OK);
+    let half = std::fs::metadata(f.path(SOURCE)).unwrap().len() / 2;
+    let (url, ranges) = serve_cutting(f.dir.path().to_path_buf(), SOURCE);
+    let out = f.setup(&["--mirror", &url], &f.good_pins());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(f.runtimes(), ["go1.6.3-tracenew"]);
+    assert_eq!(*ranges.lock().unwrap(), [format!("{SOURCE} {half}-")], "the second request asks for the rest only");
+}
