@@ -174,7 +174,8 @@ pub struct GoArgs {
     pub go: Option<PathBuf>,
     /// Which runtime: `patched`, the copy that `gotrace setup-runtime` made of that Go, whose
     /// trace records every channel operation; `stock`, that Go as it is; `auto` (default),
-    /// the patched copy when there is one.
+    /// the patched copy when there is one; `go1.6.3`, the original's runtime that
+    /// `gotrace setup-runtime --go 1.6.3` made (`run` and `build` only; not with --go).
     #[arg(long, value_name = "RUNTIME", default_value = "auto", value_parser = parse_runtime)]
     pub runtime: crate::setup::Runtime,
 }
@@ -191,7 +192,8 @@ fn parse_runtime(text: &str) -> Result<crate::setup::Runtime, String> {
         "auto" => Ok(Runtime::Auto),
         "stock" => Ok(Runtime::Stock),
         "patched" => Ok(Runtime::Patched),
-        _ => Err(format!("unknown runtime {text:?}: use auto, stock or patched")),
+        _ if crate::setup::is_legacy(Some(text)) => Ok(Runtime::Legacy),
+        _ => Err(format!("unknown runtime {text:?}: use auto, stock, patched or go{}", crate::setup::LEGACY_GO)),
     }
 }
 

@@ -196,7 +196,10 @@ fn sources(root: &Path, target: &Target, plan: &Plan) -> anyhow::Result<(Vec<u8>
     let (replaced, helpers) = match plan {
         Plan::Instrument { file, source, .. } => (
             Some((file.as_path(), source.as_str())),
-            instrument::helper_sources(None).map(|(name, text)| (crate::runner::build::helper_path(&target.dir, name), text)).to_vec(),
+            instrument::helper_sources(None)
+                .into_iter()
+                .map(|(name, text)| (crate::runner::build::helper_path(&target.dir, name), text))
+                .collect(),
         ),
         _ => (None, Vec::new()),
     };

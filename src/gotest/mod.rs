@@ -36,6 +36,10 @@ struct Tested {
 /// Runs the tests; returns the exit code: `go test`'s when a package failed, else 3 when
 /// `--check` found leaks, else 0.
 pub fn run(opts: &TestOptions) -> anyhow::Result<i32> {
+    if opts.go.runtime == crate::setup::Runtime::Legacy {
+        // Go 1.6's `go test` has no -trace for the test binary to write.
+        bail!("gotrace test cannot use --runtime go{}: use it with `gotrace run` or `gotrace build`", crate::setup::LEGACY_GO);
+    }
     let go = opts.go.find()?;
     eprintln!("gotrace: {}", go.describe());
     let packages = list(&go, &opts.packages)?;

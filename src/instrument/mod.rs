@@ -15,16 +15,26 @@ use anyhow::{bail, Context};
 
 pub use source::GoFile;
 
-/// The generated file added to package main.
+/// The generated file added to package main: the trace's start and stop, built by every Go.
 pub const HELPER_SOURCE: &str = include_str!("helper.go");
 
 /// The generated files added to package main for Go 1.`minor` (`None`: a development Go),
-/// as (name, source). Chosen here rather than by build constraints, which Go ignores in
-/// files named on its command line.
-pub fn helper_sources(minor: Option<u32>) -> [(&'static str, &'static str); 2] {
+/// as (name, source): [`HELPER_SOURCE`] and the parts that depend on the Go. Chosen here
+/// rather than by build constraints, which Go ignores in files named on its command line.
+pub fn helper_sources(minor: Option<u32>) -> Vec<(&'static str, &'static str)> {
     // runtime/debug.SetCrashOutput came with Go 1.23.
     let crash = if minor.is_none_or(|m| m >= 23) { include_str!("helper_crash.go") } else { include_str!("helper_nocrash.go") };
-    [("zz_gotrace.go", HELPER_SOURCE), ("zz_gotrace_crash.go", crash)]
+    let mut files = vec![("zz_gotrace.go", HELPER_SOURCE), ("zz_gotrace_crash.go", crash)];
+    // The original's Go 1.6 is the only Go older than 1.16 gotrace builds with: its standard
+    // library has no room for the watch (strings.Cut, os.WriteFile, ...), and its patched
+    // runtime needs no switch for the channel events.
+    if minor.is_some_and(|m| m < 16) {
+        files.push(("zz_gotrace_go16.go", include_str!("helper_go16.go")));
+    } else {
+        files.push(("zz_gotrace_watch.go", include_str!("helper_watch.go")));
+        files.push(("zz_gotrace_chanops.go", include_str!("helper_chanops.go")));
+    }
+    files
 }
 
 /// The environment variable the instrumented program reads its trace path from.

@@ -150,3 +150,35 @@ fn the_crash_output_helper_needs_go_1_23() {
         assert!(helper_sources(minor).iter().all(|(name, text)| name.starts_with("zz_gotrace") && text.contains("\npackage main\n")));
     }
 }
+
+/// Every `_gotrace` function the helper files call is defined once among the files chosen for
+/// a Go: the parts chosen per version fit the common part, with no piece in two files.
+#[test]
+fn each_go_gets_every_helper_function_once() {
+    for minor in [Some(6), Some(19), Some(22), Some(23), Some(27), None] {
+        let files = helper_sources(minor);
+        let mut defined: Vec<&str> = Vec::new();
+        for (_, text) in &files {
+            for line in text.lines() {
+                if let Some(name) = line.strip_prefix("func _gotrace").and_then(|rest| rest.split('(').next()) {
+                    defined.push(name);
+                }
+            }
+        }
+        let mut unique = defined.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), defined.len(), "Go 1.{minor:?}: a function is defined twice: {defined:?}");
+        for (name, text) in &files {
+            for call in text.split("_gotrace").skip(1) {
+                let Some((called, _)) = call.split_once('(') else { continue };
+                if !called.is_empty() && called.chars().all(|c| c.is_ascii_alphanumeric()) && called.starts_with(char::is_uppercase) {
+                    assert!(defined.contains(&called), "Go 1.{minor:?}: {name} calls _gotrace{called}, defined nowhere");
+                }
+            }
+        }
+    }
+    let watches = |minor| helper_sources(minor).iter().any(|(_, text)| text.contains("func _gotraceWatch("));
+    assert!(!watches(Some(6)), "Go 1.6 has no deadlock watch");
+    assert!(watches(Some(19)) && watches(None));
+}

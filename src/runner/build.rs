@@ -1,10 +1,12 @@
 //! `go build` of the instrumented program. The user's files are never written: Go's `-overlay`
 //! swaps in the rewritten copy of main's file and adds the helper file, for lone files and
 //! modules alike, so the module is not copied and Go's messages name the user's paths.
+//! A Go without `-overlay` (the original's 1.6) builds a copy in a GOPATH instead
+//! ([`super::gopath`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 use anyhow::Context;
 
@@ -17,6 +19,9 @@ use crate::toolchain::Go;
 /// Writes the overlay into `work` and builds `target` as `plan` says into `binary`.
 /// Go's own messages are passed on to stderr; a failed build is an error.
 pub fn build(go: &Go, target: &Target, plan: &Plan, work: &Path, binary: &Path) -> anyhow::Result<()> {
+    if !go.has_overlay() {
+        return super::gopath::build(go, target, plan, work, binary);
+    }
     let mut cmd = go.command();
     cmd.arg("build").arg("-o").arg(binary);
     let mut extra = Vec::new();
@@ -34,7 +39,13 @@ pub fn build(go: &Go, target: &Target, plan: &Plan, work: &Path, binary: &Path) 
     if target.by_files {
         cmd.args(extra);
     }
-    let spinner = Step::start(&format!("building {}", target.name));
+    run_go_build(go, cmd, &target.name)
+}
+
+/// Runs `cmd`, a `go build` of the program `name`, passing Go's own messages on to stderr;
+/// a failed build is an error.
+pub(super) fn run_go_build(go: &Go, mut cmd: Command, name: &str) -> anyhow::Result<()> {
+    let spinner = Step::start(&format!("building {name}"));
     let out = cmd.stdin(Stdio::null()).output().map_err(|source| RunError::CannotRunGo { go: go.path.clone(), source })?;
     drop(spinner);
     eprint!("{}", String::from_utf8_lossy(&out.stdout));

@@ -4,6 +4,7 @@
 pub mod build;
 mod error;
 pub mod exec;
+mod gopath;
 pub mod target;
 
 use std::ffi::OsString;

@@ -25,6 +25,11 @@ pub struct Target {
 
 /// Resolves the TARGET arguments of `gotrace run` / `gotrace build`.
 pub fn resolve(go: &Go, args: &[OsString]) -> anyhow::Result<Target> {
+    // A Go without modules (the original's 1.6) builds in a GOPATH of gotrace's making, where
+    // `go list` has nothing to say about the user's package: its files are taken as they are.
+    if !go.has_overlay() {
+        return resolve_without_go(args);
+    }
     let is_file = |a: &OsString| Path::new(a).extension().is_some_and(|e| e == "go");
     if args.iter().all(is_file) {
         return from_files(args);
@@ -35,7 +40,7 @@ pub fn resolve(go: &Go, args: &[OsString]) -> anyhow::Result<Target> {
     }
 }
 
-/// Resolves TARGET for a build inside a container, where no local Go answers `go list`: `.go`
+/// Resolves TARGET where no Go answers `go list` (inside a container, or in a GOPATH): `.go`
 /// files of one directory, or a directory, built as a package of the module above it (if any)
 /// and otherwise as its files.
 pub fn resolve_without_go(args: &[OsString]) -> anyhow::Result<Target> {
@@ -48,7 +53,10 @@ pub fn resolve_without_go(args: &[OsString]) -> anyhow::Result<Target> {
     };
     let dir = std::path::absolute(dir).with_context(|| format!("bad path {}", dir.to_string_lossy()))?;
     if !dir.is_dir() {
-        bail!("{} is neither .go files nor a package directory (with --docker, name the package by its directory)", dir.display());
+        bail!(
+            "{} is neither .go files nor a package directory (with --docker or --runtime go1.6.3, name the package by its directory)",
+            dir.display()
+        );
     }
     let mut target = from_files(&go_files_in(&dir)?)?;
     if module_root(&dir).is_some() {

@@ -16,6 +16,7 @@ use anyhow::{bail, Context};
 use super::store::{Manifest, Store};
 use super::{archive, checksum, download, patch, SetupOptions, LEGACY_GO};
 use crate::progress::Step;
+use crate::toolchain::Go;
 
 /// The runtime's name in the store.
 pub const RUNTIME_NAME: &str = "go1.6.3-tracenew";
@@ -71,6 +72,12 @@ pub fn setup(opts: &SetupOptions) -> anyhow::Result<()> {
         installed.goroot().display()
     );
     Ok(())
+}
+
+/// The Go of the installed runtime, for `--runtime go1.6.3`.
+pub fn installed_go() -> anyhow::Result<Option<Go>> {
+    let installed = Store::open()?.get(RUNTIME_NAME)?;
+    Ok(installed.map(|rt| Go::at_old_root(&rt.goroot(), &rt.manifest.go_version)))
 }
 
 /// The bootstrap Go that builds Go 1.6.3.

@@ -78,6 +78,18 @@ pub enum Runtime {
     Stock,
     /// The patched copy of the chosen Go; an error when there is none.
     Patched,
+    /// The original's Go 1.6.3 that `setup-runtime --go 1.6.3` made (`--runtime go1.6.3`); an
+    /// error when there is none.
+    Legacy,
+}
+
+/// Why the Go that `--runtime` asks for cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("Go {LEGACY_GO} with channel events is not installed: make it with `gotrace setup-runtime --go {LEGACY_GO}`")]
+    LegacyNotInstalled,
+    #[error("--runtime go{LEGACY_GO} builds with the Go that `gotrace setup-runtime --go {LEGACY_GO}` made: leave out --go")]
+    LegacyWithGo,
 }
 
 /// The Go that builds a program: `--go` (or its default) and `--runtime`.
@@ -90,6 +102,12 @@ pub struct GoChoice {
 impl GoChoice {
     /// Finds the chosen Go, and its patched copy where `runtime` asks for it.
     pub fn find(&self) -> anyhow::Result<Go> {
+        if self.runtime == Runtime::Legacy {
+            if self.go.is_some() {
+                return Err(RuntimeError::LegacyWithGo.into());
+            }
+            return Ok(legacy::installed_go()?.ok_or(RuntimeError::LegacyNotInstalled)?);
+        }
         choose(Go::find(self.go.as_deref())?, self.runtime)
     }
 }

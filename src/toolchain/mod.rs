@@ -56,6 +56,13 @@ impl Go {
         Go::ask(Go { path, version: String::new(), goroot: goroot.to_path_buf(), pinned: true })
     }
 
+    /// The `go` of a GOROOT that gotrace made of a Go too old to report its version (the
+    /// original's Go 1.6.3, which has no `go env GOVERSION`): `version` is what the store's
+    /// manifest says.
+    pub fn at_old_root(goroot: &Path, version: &str) -> Go {
+        Go { path: goroot.join("bin").join(executable_name()), version: version.to_owned(), goroot: goroot.to_path_buf(), pinned: true }
+    }
+
     /// Fills in what `go env` says of `go`'s version and GOROOT.
     fn ask(mut go: Go) -> Result<Go, ToolchainError> {
         let mut cmd = go.command();
@@ -84,6 +91,12 @@ impl Go {
     /// The minor version, 21 for "go1.21.13"; `None` for development builds (taken as new).
     pub fn minor(&self) -> Option<u32> {
         self.version.strip_prefix("go1.")?.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    }
+
+    /// Whether this Go has modules and `go build -overlay` (Go 1.16+); older ones build in a
+    /// GOPATH.
+    pub fn has_overlay(&self) -> bool {
+        self.minor().is_none_or(|m| m >= 16)
     }
 
     /// Whether this is a GOROOT gotrace made: a patched copy whose runtime records every
@@ -186,6 +199,7 @@ mod tests {
         assert_eq!(go("go1.21.13").minor(), Some(21));
         assert_eq!(go("go1.27rc1").minor(), Some(27));
         assert_eq!(go("devel go1.28-abc").minor(), None);
+        assert!(!go("go1.6.3").has_overlay() && go("go1.16").has_overlay() && go("devel go1.28-abc").has_overlay());
     }
 
     #[test]
