@@ -37,7 +37,7 @@ struct Tested {
 /// `--check` found leaks, else 0.
 pub fn run(opts: &TestOptions) -> anyhow::Result<i32> {
     if opts.go.runtime == crate::setup::Runtime::Legacy {
-        // Go 1.6's `go test` has no -trace for the test binary to write.
+        // Testing goes through `go list` and `go test` of modules, which Go 1.6 does not have.
         bail!("gotrace test cannot use --runtime go{}: use it with `gotrace run` or `gotrace build`", crate::setup::LEGACY_GO);
     }
     let go = opts.go.find()?;
