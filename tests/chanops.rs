@@ -33,34 +33,6 @@ func main() {
 }
 "#;
 
-/// Two players pass a counter over one unbuffered channel; the last hit goes to main.
-const PINGPONG: &str = r#"package main
-
-import "time"
-
-func player(table chan int, done chan int) {
-	for {
-		ball := <-table
-		ball++
-		time.Sleep(time.Millisecond)
-		if ball == 10 {
-			done <- ball
-			return
-		}
-		table <- ball
-	}
-}
-
-func main() {
-	table := make(chan int)
-	done := make(chan int)
-	go player(table, done)
-	go player(table, done)
-	table <- 0
-	<-done
-}
-"#;
-
 /// Two-case selects (a one-case select compiles to a plain send or receive; `never` is nil, so
 /// the other case always wins), and closes that end two ranging receivers.
 const SELECT_CLOSE: &str = r#"package main
@@ -125,21 +97,28 @@ fn setup(data: &Path, go: &Path, extra: &[&str]) -> Output {
 
 /// `gotrace run -o model.json` of `source` with `go` and the runtimes in `data`.
 fn run(data: &Path, go: &Path, source: &str, extra: &[&str]) -> (Value, Output) {
-    let dir = project(&[("main.go", source)]);
+    run_files(data, go, &[("main.go", source)], extra)
+}
+
+/// The same for a program of several files.
+fn run_files(data: &Path, go: &Path, files: &[(&str, &str)], extra: &[&str]) -> (Value, Output) {
+    let dir = project(files);
     let model = dir.path().join("model.json");
-    let out = gotrace()
-        .current_dir(dir.path())
-        .env("GOTRACE_DATA_DIR", data)
-        .args(["run", "--no-browser", "--go"])
-        .arg(go)
-        .args(extra)
+    let out = run_command(data, go, dir.path(), extra)
         .arg("-o")
         .arg(&model)
-        .arg("main.go")
+        .args(files.iter().map(|(name, _)| name))
         .output()
         .expect("gotrace run");
     assert!(out.status.success(), "gotrace run failed: {}", stderr(&out));
     (read_model(&model), out)
+}
+
+/// `gotrace run --no-browser --go GO EXTRA…` in `dir` with the runtimes in `data`.
+fn run_command(data: &Path, go: &Path, dir: &Path, extra: &[&str]) -> Command {
+    let mut cmd = gotrace();
+    cmd.current_dir(dir).env("GOTRACE_DATA_DIR", data).args(["run", "--no-browser", "--go"]).arg(go).args(extra);
+    cmd
 }
 
 fn read_model(path: &Path) -> Value {
@@ -207,7 +186,7 @@ fn each_supported_go_is_patched_once_proved_and_carries_hellos_42() {
 #[test]
 fn pingpongs_counter_comes_in_order_on_one_channel() {
     let Some((go, data)) = patched(NEWEST) else { return };
-    let (model, _) = run(&data, &go, PINGPONG, &[]);
+    let (model, _) = run_files(&data, &go, &PINGPONG, &[]);
     let channels = model["channels"].as_array().expect("channels[]");
     let table = channels.iter().find(|c| c["sends"] == 10).unwrap_or_else(|| panic!("the table: {channels:?}"));
     let hits = on_channel(&model, table["id"].as_u64().unwrap());
@@ -335,15 +314,7 @@ fn remove_takes_the_copy_away() {
 /// `gotrace run` of hello that must fail; its stderr.
 fn run_err(data: &Path, go: &Path, extra: &[&str]) -> String {
     let dir = project(&[("main.go", HELLO)]);
-    let out = gotrace()
-        .current_dir(dir.path())
-        .env("GOTRACE_DATA_DIR", data)
-        .args(["run", "--no-browser", "--go"])
-        .arg(go)
-        .args(extra)
-        .arg("main.go")
-        .output()
-        .unwrap();
+    let out = run_command(data, go, dir.path(), extra).arg("main.go").output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     stderr(&out)
 }

@@ -25,37 +25,10 @@ use serde_json::Value;
 /// The stand-in for Go 1.6.3: old enough to write an old-format trace, new enough to be here.
 const STAND_IN: &str = "1.21.13";
 
-/// Two players pass a counter over one unbuffered channel; the last hit goes to main. The
-/// players live in a file of their own, so that a package of several files is copied.
-const MAIN: &str = r#"package main
-
-func main() {
-	table := make(chan int)
-	done := make(chan int)
-	go player(table, done)
-	go player(table, done)
-	table <- 0
-	println("game over after", <-done, "hits")
-}
-"#;
-
-const PLAYER: &str = r#"package main
-
-import "time"
-
-func player(table chan int, done chan int) {
-	for {
-		ball := <-table
-		ball++
-		time.Sleep(time.Millisecond)
-		if ball == 10 {
-			done <- ball
-			return
-		}
-		table <- ball
-	}
-}
-"#;
+/// The common ping-pong: the players live in a file of their own, so that a package of
+/// several files is copied.
+const MAIN: &str = PINGPONG[0].1;
+const PLAYER: &str = PINGPONG[1].1;
 
 /// A data directory holding the stand-in runtime, made once for this file's tests.
 fn data_dir() -> Option<&'static Path> {

@@ -23,6 +23,45 @@ pub fn gotrace() -> Command {
     cmd
 }
 
+/// A ping-pong in two files: main serves 0 on `table`, two players pass the counter back
+/// and forth, and the player that makes it 10 hands it to main on `done` (11 messages).
+pub const PINGPONG: [(&str, &str); 2] = [
+    (
+        "main.go",
+        r#"package main
+
+func main() {
+	table := make(chan int)
+	done := make(chan int)
+	go player(table, done)
+	go player(table, done)
+	table <- 0
+	println("game over after", <-done, "hits")
+}
+"#,
+    ),
+    (
+        "player.go",
+        r#"package main
+
+import "time"
+
+func player(table chan int, done chan int) {
+	for {
+		ball := <-table
+		ball++
+		time.Sleep(time.Millisecond)
+		if ball == 10 {
+			done <- ball
+			return
+		}
+		table <- ball
+	}
+}
+"#,
+    ),
+];
+
 /// A directory with `files` ((relative path, contents)) in it.
 pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
