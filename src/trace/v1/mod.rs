@@ -53,8 +53,9 @@ struct State<'a> {
 /// fixed-point factor: one widening multiply per event (a division, or a u64→f64
 /// conversion, costs a good part of an event's budget), with a relative error of 2^-32.
 struct Clock {
-    /// Nanoseconds per tick, times 2^32.
-    scale: u128,
+    /// Nanoseconds per tick, in floating point as Go's parsers compute it, so that every time
+    /// truncates to the nanosecond Go's tools show.
+    ns_per_tick: f64,
     base: Option<u64>,
     last_ns: u64,
     /// Events whose ticks were earlier than the event before them in the merged order.
@@ -64,13 +65,13 @@ struct Clock {
 impl Clock {
     /// `freq` (ticks per second) is not 0: the index refuses that.
     fn new(freq: u64) -> Self {
-        Clock { scale: (1_000_000_000u128 << 32) / u128::from(freq.max(1)), base: None, last_ns: 0, backwards: 0 }
+        Clock { ns_per_tick: 1e9 / freq.max(1) as f64, base: None, last_ns: 0, backwards: 0 }
     }
 
     fn ns(&mut self, ticks: u64) -> u64 {
         let base = *self.base.get_or_insert(ticks);
-        // At most 2^64 · 2^62: no overflow in 128 bits.
-        let ns = u64::try_from((u128::from(ticks.saturating_sub(base)) * self.scale) >> 32).unwrap_or(u64::MAX);
+        // Go: `Timestamp(float64(ev.Ts-minTs) * freq)`, truncated (and saturated here).
+        let ns = (ticks.saturating_sub(base) as f64 * self.ns_per_tick) as u64;
         if ns < self.last_ns || ticks < base {
             self.backwards += 1;
             return self.last_ns;
@@ -161,7 +162,7 @@ mod tests {
         assert_eq!(c.ns(1100), 1000);
         assert_eq!(c.ns(50), 1000);
         assert_eq!(c.backwards, 2);
-        assert_eq!(c.ns(u64::MAX), (u64::MAX - 100) / 2, "no overflow");
+        assert_eq!(c.ns(u64::MAX), ((u64::MAX - 100) as f64 / 2.0) as u64, "no overflow");
         let mut c = Clock::new(1);
         c.ns(0);
         assert_eq!(c.ns(u64::MAX), u64::MAX, "saturates");
@@ -169,5 +170,18 @@ mod tests {
         c.ns(0);
         let hour = c.ns(2_893_000_000 * 3600);
         assert!(hour.abs_diff(3600 * 1_000_000_000) < 1000, "an hour of a 2.893 GHz clock within 1 µs: {hour}");
+    }
+
+    #[test]
+    fn times_truncate_as_gos_parsers_truncate_them() {
+        // A 2.893 GHz clock, where an exact rational conversion and Go's floating point one
+        // part at the last nanosecond: Go's tools show the floating point one.
+        let freq = 2_893_000_117u64;
+        let mut c = Clock::new(freq);
+        c.ns(1000);
+        for ticks in (0..2_000_000u64).map(|i| 1000 + i * 7_919_993) {
+            let go = ((ticks - 1000) as f64 * (1e9 / freq as f64)) as i64;
+            assert_eq!(c.ns(ticks), go as u64, "at {ticks} ticks");
+        }
     }
 }
