@@ -119,10 +119,11 @@ impl<'a> Reader<'a> {
     }
 
     /// A reader over `data` whose bare PCs (Go 1.5/1.6 traces) are resolved against the
-    /// program `binary` when one is given.
+    /// program `binary` when one is given. Other traces name their own frames: the binary is
+    /// not read then (its debug information takes longer to load than a small trace).
     pub fn open(data: &'a [u8], binary: Option<&Path>) -> std::result::Result<Self, OpenError> {
         let mut reader = Reader::new(data)?;
-        if let Some(binary) = binary {
+        if let Some(binary) = binary.filter(|_| reader.tables.has_bare_frames()) {
             reader.symbolize(binary)?;
         }
         Ok(reader)
