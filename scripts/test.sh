@@ -20,7 +20,7 @@ set +e
 # shellcheck disable=SC2086
 bash scripts/check-patches.sh ${GOTRACE_CHECK_PATCHES:-1.27.3}
 patches=$?
-cargo test --profile test-release --locked --tests "$@" 2>&1 | tee "$log"
+cargo test --profile test-release --locked --no-fail-fast --tests "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 [ "$patches" -eq 0 ] || status=1
 set -e
