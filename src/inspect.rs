@@ -7,6 +7,7 @@ use anyhow::Context;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::model::channels::Table as ChannelTable;
 use crate::model::{closable, SourceLines};
 use crate::progress::Step;
 use crate::trace::{EventKind, GoId, Reader, StackId, StrId, Tables, KIND_NAMES};
@@ -28,7 +29,27 @@ pub struct Summary {
     pub blocks: Blocks,
     pub unblocks: Unblocks,
     pub top_block_stacks: Vec<BlockStack>,
+    /// Patched runtimes only: the channels that carried values or were closed while tracing
+    /// ran, busiest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<ChannelTraffic>,
     pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChannelTraffic {
+    pub id: u64,
+    /// The element type as Go prints it; absent for a channel made before tracing started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elem_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u64>,
+    /// The program's frame that made it (`make(chan …)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<FrameText>,
+    pub sends: u64,
+    pub recvs: u64,
+    pub closed: bool,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -87,8 +108,10 @@ impl Summary {
         // What each goroutine last blocked on, to tell which wake-ups a close could be.
         let mut blocked_on: FxHashMap<GoId, StrId> = FxHashMap::default();
         let mut sources = SourceLines::default();
+        let mut channels = ChannelTable::default();
         reader.for_each_event(|ev, tables| {
             s.events += 1;
+            channels.apply(tables, ev);
             progress.events(s.events);
             first_ts.get_or_insert(ev.ts);
             last_ts = ev.ts;
@@ -120,6 +143,7 @@ impl Summary {
         }
         s.blocks.total = s.blocks.by_reason.values().sum();
         s.top_block_stacks = top_stacks(tables, block_stacks);
+        s.channels = channel_traffic(tables, channels);
         s.warnings = reader.warnings().to_vec();
         s.experimental_skipped = reader.experimental_skipped();
         Ok(s)
@@ -153,6 +177,20 @@ impl Summary {
                 for f in &b.frames {
                     let _ = writeln!(out, "              {} {}:{}", f.func, f.file, f.line);
                 }
+            }
+        }
+        if !self.channels.is_empty() {
+            let _ = writeln!(out, "channels     {} carried values or were closed", self.channels.len());
+            for c in &self.channels {
+                let closed = if c.closed { ", closed" } else { "" };
+                let elem = c.elem_type.as_deref().unwrap_or("? (made before the trace)");
+                let room = match c.capacity {
+                    Some(0) => " unbuffered".to_string(),
+                    Some(n) => format!(" buffered {n}"),
+                    None => String::new(),
+                };
+                let at = c.made_at.as_ref().map(|f| format!(", made at {} {}:{}", f.func, f.file, f.line)).unwrap_or_default();
+                let _ = writeln!(out, "  {:>10}  sent, {} received{closed}: chan {elem}{room}{at}", c.sends, c.recvs);
             }
         }
         for w in &self.warnings {
@@ -196,6 +234,30 @@ fn top_stacks(tables: &Tables, counts: FxHashMap<(StackId, StrId), u64>) -> Vec<
                 .collect(),
         })
         .collect()
+}
+
+/// The channels with traffic, busiest first, each with the program's frame that made it.
+fn channel_traffic(tables: &Tables, channels: ChannelTable) -> Vec<ChannelTraffic> {
+    let mut v: Vec<ChannelTraffic> = channels
+        .finish()
+        .into_iter()
+        .filter(|c| c.sends + c.recvs > 0 || c.closed_ns.is_some())
+        .map(|c| ChannelTraffic {
+            id: c.id,
+            made_at: c.make_stack.and_then(|s| {
+                let frames = tables.stack(s.trace_id());
+                let program = frames.iter().find(|f| !tables.str(f.func).starts_with("runtime.")).or(frames.first());
+                program.map(|f| FrameText { func: display_func(tables, f), file: tables.str(f.file).to_string(), line: f.line })
+            }),
+            elem_type: c.elem_type,
+            capacity: c.capacity,
+            sends: c.sends,
+            recvs: c.recvs,
+            closed: c.closed_ns.is_some(),
+        })
+        .collect();
+    v.sort_by(|a, b| (b.sends + b.recvs).cmp(&(a.sends + a.recvs)).then(a.id.cmp(&b.id)));
+    v
 }
 
 fn display_func(tables: &Tables, f: &crate::trace::Frame) -> String {

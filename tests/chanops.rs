@@ -318,3 +318,34 @@ fn run_err(data: &Path, go: &Path, extra: &[&str]) -> String {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     stderr(&out)
 }
+
+#[test]
+fn inspect_lists_the_channels_with_their_traffic() {
+    // The committed patched fixture (scripts/gen-traces.sh chanops): no Go needed.
+    let trace = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces/patched/chanops_1_27.trace");
+    let out = gotrace().arg("inspect").arg(&trace).arg("--json").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let channels: Vec<String> = summary["channels"]
+        .as_array()
+        .expect("channels[]")
+        .iter()
+        .map(|c| {
+            let at = &c["made_at"];
+            format!(
+                "{} cap {} at {}:{}: {} sent, {} received, closed {}",
+                c["elem_type"], c["capacity"], at["func"], at["line"], c["sends"], c["recvs"], c["closed"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        channels,
+        [
+            "\"int\" cap 3 at \"main.main\":47: 6 sent, 6 received, closed true",
+            "\"int\" cap 0 at \"main.main\":48: 6 sent, 6 received, closed true",
+            "\"float64\" cap 0 at \"main.main\":49: 3 sent, 3 received, closed true",
+        ]
+    );
+    let text = gotrace().arg("inspect").arg(&trace).output().unwrap();
+    assert!(stdout(&text).contains("6  sent, 6 received, closed: chan int buffered 3, made at main.main"), "{}", stdout(&text));
+}

@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::stacks::StackRef;
-use crate::trace::{ChanFlags, ElemType, Event, Tables};
+use crate::trace::{ChanFlags, ElemType, Event, EventKind, Tables};
 
 /// One channel, as `channels[]` of the model lists it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -48,7 +48,20 @@ impl Table {
         self.channels.entry(chan).or_insert_with(|| Channel { id: chan, ..Channel::default() })
     }
 
-    pub fn made(&mut self, tables: &Tables, ev: &Event, chan: u64, cap: u64, elem: ElemType) {
+    /// Keeps the books of a channel event (make, send, receive, close); other events are
+    /// left alone.
+    pub fn apply(&mut self, tables: &Tables, ev: &Event) {
+        match ev.kind {
+            EventKind::ChanMake { chan, cap, elem } => self.made(tables, ev, chan, cap, elem),
+            EventKind::ChanSend { chan, .. } => self.entry(chan).sends += 1,
+            // A receive of a closed channel's zero value took nothing out.
+            EventKind::ChanRecv { chan, flags, .. } if !flags.has(ChanFlags::CLOSED) => self.entry(chan).recvs += 1,
+            EventKind::ChanClose { chan } => self.entry(chan).closed_ns = Some(ev.ts),
+            _ => {}
+        }
+    }
+
+    fn made(&mut self, tables: &Tables, ev: &Event, chan: u64, cap: u64, elem: ElemType) {
         self.kinds.insert(chan, elem.kind);
         let c = self.entry(chan);
         c.elem_type = Some(tables.str(elem.name)).filter(|s| !s.is_empty()).map(str::to_string);
@@ -57,19 +70,6 @@ impl Table {
         c.capacity = Some(cap);
         c.made_ns = Some(ev.ts);
         c.make_stack = StackRef::of(ev.stack);
-    }
-
-    pub fn sent(&mut self, chan: u64) {
-        self.entry(chan).sends += 1;
-    }
-
-    /// A receive that took a value out (not the zero value of a closed channel).
-    pub fn received(&mut self, chan: u64) {
-        self.entry(chan).recvs += 1;
-    }
-
-    pub fn closed(&mut self, chan: u64, ts: u64) {
-        self.entry(chan).closed_ns = Some(ts);
     }
 
     /// The element kind of `chan`, 0 when its make was not recorded.

@@ -3,7 +3,7 @@
 //!
 //! The model is format-independent: it only reads the event vocabulary of `crate::trace`.
 
-mod channels;
+pub mod channels;
 mod check;
 mod goroutines;
 mod messages;
@@ -15,7 +15,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::progress::Step;
-use crate::trace::{ChanFlags, Event, EventKind, Reader, StackId, Tables};
+use crate::trace::{Event, EventKind, Reader, StackId, Tables};
 
 pub use channels::Channel;
 pub use check::{Check, Leak, Outcome};
@@ -90,6 +90,7 @@ struct Builder {
 
 impl Builder {
     fn apply(&mut self, tables: &Tables, ev: &Event) {
+        self.channels.apply(tables, ev);
         match ev.kind {
             EventKind::GoCreate { child, start_stack } => {
                 self.goroutines.created(child, ev.g, ev.ts, tables, ev.stack, start_stack);
@@ -118,21 +119,13 @@ impl Builder {
                 self.segments.end(ev.g, ev.ts);
                 self.goroutines.ended(ev.g, ev.ts);
             }
-            EventKind::ChanMake { chan, cap, elem } => self.channels.made(tables, ev, chan, cap, elem),
             EventKind::ChanSend { chan, seq, value, flags } => {
-                self.channels.sent(chan);
                 self.messages.exact_send(ev, chan, seq, value, flags, self.channels.kind(chan));
             }
             EventKind::ChanRecv { chan, seq, value, flags } => {
-                if !flags.has(ChanFlags::CLOSED) {
-                    self.channels.received(chan);
-                }
                 self.messages.exact_recv(ev, chan, seq, value, flags, self.channels.kind(chan));
             }
-            EventKind::ChanClose { chan } => {
-                self.channels.closed(chan, ev.ts);
-                self.messages.exact_close(ev, chan);
-            }
+            EventKind::ChanClose { chan } => self.messages.exact_close(ev, chan),
             _ => {}
         }
         if ev.stack != crate::trace::StackId::NONE && ev.g != 0 {

@@ -21,6 +21,11 @@ impl StackRef {
         NonZeroU32::new(id.0).map(StackRef)
     }
 
+    /// The trace's own stack id, while the model is being built (before numbering).
+    pub fn trace_id(self) -> StackId {
+        StackId(self.0.get())
+    }
+
     /// The index into `Model::stacks` (once the model is built).
     pub fn index(self) -> usize {
         self.0.get() as usize - 1
