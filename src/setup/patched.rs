@@ -16,11 +16,12 @@ use crate::model::ChannelTruth;
 use crate::progress::Step;
 use crate::toolchain::Go;
 
-/// The patches, one per Go minor, embedded so that an installed gotrace needs no source tree.
-const PATCHES: [(&str, &str); 3] = [
-    ("1.25", include_str!("../../patches/go1.25-chanops.patch")),
-    ("1.26", include_str!("../../patches/go1.26-chanops.patch")),
-    ("1.27", include_str!("../../patches/go1.27-chanops.patch")),
+/// The patches, by Go minor version, embedded so that an installed gotrace needs no source
+/// tree.
+const PATCHES: [(u32, &str); 3] = [
+    (25, include_str!("../../patches/go1.25-chanops.patch")),
+    (26, include_str!("../../patches/go1.26-chanops.patch")),
+    (27, include_str!("../../patches/go1.27-chanops.patch")),
 ];
 
 /// The probe: one of each channel operation, traced into the file named by its argument.
@@ -39,9 +40,9 @@ pub fn godebug_for(go: &Go) -> Option<String> {
 
 /// The patch for `version` (`go1.27.3`), with its file name.
 fn patch_for(version: &str) -> anyhow::Result<(String, &'static str)> {
-    let minor = version.strip_prefix("go").unwrap_or(version).split('.').take(2).collect::<Vec<_>>().join(".");
-    match PATCHES.iter().find(|(v, _)| *v == minor) {
-        Some((v, text)) => Ok((format!("go{v}-chanops.patch"), text)),
+    let minor = crate::toolchain::minor_of(version);
+    match PATCHES.iter().find(|(m, _)| Some(*m) == minor) {
+        Some((m, text)) => Ok((format!("go1.{m}-chanops.patch"), text)),
         None => {
             bail!("gotrace has no channel-operations patch for {version}: it has them for {}; pass --go PATH to one of those", supported())
         }
@@ -50,7 +51,7 @@ fn patch_for(version: &str) -> anyhow::Result<(String, &'static str)> {
 
 /// "Go 1.25, Go 1.26, Go 1.27"
 pub fn supported() -> String {
-    PATCHES.iter().map(|(v, _)| format!("Go {v}")).collect::<Vec<_>>().join(", ")
+    PATCHES.iter().map(|(m, _)| format!("Go 1.{m}")).collect::<Vec<_>>().join(", ")
 }
 
 /// The store's name of the patched copy of `version`.
@@ -178,7 +179,7 @@ mod tests {
     #[test]
     fn every_embedded_patch_is_for_the_minor_it_is_filed_under() {
         for (minor, text) in PATCHES {
-            assert!(text.contains("src/runtime/tracechanops.go"), "patch for {minor} adds no tracechanops.go");
+            assert!(text.contains("src/runtime/tracechanops.go"), "patch for Go 1.{minor} adds no tracechanops.go");
         }
     }
 }

@@ -90,7 +90,7 @@ impl Go {
 
     /// The minor version, 21 for "go1.21.13"; `None` for development builds (taken as new).
     pub fn minor(&self) -> Option<u32> {
-        self.version.strip_prefix("go1.")?.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+        minor_of(&self.version)
     }
 
     /// Whether this Go has modules and `go build -overlay` (Go 1.16+); older ones build in a
@@ -110,6 +110,12 @@ impl Go {
         let patched = if self.pinned { " (patched: records every channel operation)" } else { "" };
         format!("using {} at {}{patched}", self.version, self.path.display())
     }
+}
+
+/// The minor version of a Go version string, 27 for "go1.27.3" or "go1.27rc1"; `None` for
+/// development builds.
+pub fn minor_of(version: &str) -> Option<u32> {
+    version.strip_prefix("go1.")?.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
 /// `GODEBUG` as the environment has it, with `setting` (`key=value`) added unless the

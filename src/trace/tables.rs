@@ -79,13 +79,13 @@ impl Tables {
         self.stacks.len()
     }
 
-    /// Fills in function, file and line of every frame that has only a PC, from `resolve`.
-    /// Used for Go 1.5/1.6 traces once the program binary is known.
     /// Whether some frame is a bare PC (Go 1.5/1.6 traces), which only the binary names.
     pub fn has_bare_frames(&self) -> bool {
         self.frames.iter().any(|f| f.func == StrId(0))
     }
 
+    /// Fills in function, file and line of every frame that has only a PC, from `resolve`.
+    /// Used for Go 1.5/1.6 traces once the program binary is known.
     pub fn symbolize_frames(&mut self, mut resolve: impl FnMut(u64) -> Option<(String, String, u32)>) {
         let mut cache: HashMap<u64, Option<(StrId, StrId, u32)>> = HashMap::new();
         for i in 0..self.frames.len() {

@@ -49,9 +49,9 @@ struct State<'a> {
     warnings: Vec<String>,
 }
 
-/// Ticks → nanoseconds since the first event, never going backwards. Scales by a 32.32
-/// fixed-point factor: one widening multiply per event (a division, or a u64→f64
-/// conversion, costs a good part of an event's budget), with a relative error of 2^-32.
+/// Ticks → nanoseconds since the first event, never going backwards. Converts in floating
+/// point exactly as Go's old-format parsers do (a fixed-point factor was cheaper, but its
+/// truncation left some times a nanosecond off Go's).
 struct Clock {
     /// Nanoseconds per tick, in floating point as Go's parsers compute it, so that every time
     /// truncates to the nanosecond Go's tools show.
