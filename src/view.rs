@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::lod::{Pictures, TimeRange, Window};
-use crate::model::{self, Model};
-use crate::serve::{self, ServeOptions};
+use crate::lod::{Budget, Drawn, Overview, Picture, Sketch, TimeRange, Window};
+use crate::model::{self, Model, Stack};
+use crate::serve::{self, ServeOptions, Shown};
+use crate::trace::Reader;
 
 #[derive(Debug, Clone, Default)]
 pub struct ViewOptions {
@@ -37,7 +38,8 @@ fn model_of(data: &[u8], binary: Option<&Path>, all: bool) -> anyhow::Result<Mod
 
 /// Shows `trace` as `opts` asks. `trace` may also be a model that `-o` wrote, to view it again.
 pub fn view_trace(trace: &Path, binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
-    show(load_trace(trace, binary, opts.all)?, opts)
+    let data = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;
+    view_bytes(&data, binary, opts).with_context(|| trace.display().to_string())
 }
 
 /// The model of `trace`, a trace file or a model that `-o` wrote.
@@ -53,7 +55,32 @@ fn load_bytes(data: &[u8], binary: Option<&Path>, all: bool) -> anyhow::Result<M
 /// `gotrace view` with no trace: the bundled example.
 pub fn view_example(opts: &ViewOptions) -> anyhow::Result<()> {
     eprintln!("gotrace: no trace given; showing the bundled example (a ping-pong between two goroutines)");
-    show(load_bytes(EXAMPLE_TRACE, None, opts.all)?, opts)
+    view_bytes(EXAMPLE_TRACE, None, opts)
+}
+
+/// Shows a trace or a model file. A page (`--html`, the served viewer's first one) needs only
+/// what it draws, so a trace is read into that alone, not into its model; `-o` needs the model.
+fn view_bytes(data: &[u8], binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
+    if looks_like_json(data) || opts.json_out.is_some() {
+        return show(load_bytes(data, binary, opts.all)?, opts);
+    }
+    let trace = Trace { data, binary, options: model::Options { all: opts.all } };
+    let window = opts.window.map_or(Window { start_ns: 0, end_ns: u64::MAX }, TimeRange::open_window);
+    let overview = trace.overview(window)?;
+    if let Some(range) = opts.window {
+        range.window_in(overview.context.meta.duration_ns)?;
+    }
+    let page = serve::picture_json(overview.picture())?;
+    if let Some(path) = &opts.html_out {
+        return write_page(path, &page);
+    }
+    serve::serve(&TraceShown { trace, overview }, &page, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
+}
+
+fn write_page(path: &Path, picture_json: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, serve::html::page(picture_json)).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("gotrace: wrote {}", path.display());
+    Ok(())
 }
 
 /// Writes or serves `model` as `opts` asks.
@@ -66,15 +93,77 @@ pub fn show(model: Model, opts: &ViewOptions) -> anyhow::Result<()> {
         let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
         model.write_json(file).with_context(|| format!("cannot write {}", path.display()))?;
     }
+    let shown = serve::ModelShown::new(&model);
+    let page = shown.picture_json(window)?;
     if let Some(path) = &opts.html_out {
-        std::fs::write(path, serve::html::page(&serve::picture_json(&Pictures::new(&model), window)?))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!("gotrace: wrote {}", path.display());
+        write_page(path, &page)?;
     }
     if opts.json_out.is_some() || opts.html_out.is_some() {
         return Ok(());
     }
-    serve::serve(model, window, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
+    serve::serve(&shown, &page, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
+}
+
+/// A trace to be read again for each picture, never held as a model.
+struct Trace<'a> {
+    data: &'a [u8],
+    binary: Option<&'a Path>,
+    options: model::Options,
+}
+
+impl Trace<'_> {
+    /// The picture of `window` (its end `u64::MAX` for the trace's), from one pass.
+    fn overview(&self, window: Window) -> anyhow::Result<Overview> {
+        let mut reader = Reader::open(self.data, self.binary)?;
+        let (sketch, ending) = model::read(&mut reader, self.options, Sketch::new(window, Budget::default()))?;
+        Ok(sketch.overview(ending, reader.tables()))
+    }
+
+    /// What is drawn of `window`, and the stacks it refers to, from the events up to its end;
+    /// the goroutines and metadata are the whole trace's (`context`).
+    fn detail(&self, window: Window, context: &Model) -> anyhow::Result<(Drawn, Vec<Stack>)> {
+        let mut reader = Reader::open(self.data, self.binary)?;
+        let mut pass = model::Pass::new(Sketch::new(window, Budget::default()));
+        // Read on past the window by its length, so that most messages sent in it are
+        // received; what is still open then ends there, outside the window.
+        let stop_ns = window.end_ns.saturating_add(window.end_ns - window.start_ns);
+        let mut end_ns = None;
+        while let Some(ev) = reader.next_event()? {
+            if ev.ts >= stop_ns {
+                end_ns = Some(stop_ns);
+                break;
+            }
+            pass.apply(reader.tables(), &ev);
+        }
+        let end_ns = end_ns.unwrap_or(context.meta.duration_ns);
+        let (sketch, _) = pass.finish(&reader, end_ns, self.options);
+        let shows = |g| context.goroutines.binary_search_by_key(&g, |g: &crate::model::Goroutine| g.id).is_ok();
+        let mut drawn = sketch.finish(&context.meta, shows);
+        let stacks = model::number_stacks(reader.tables(), |f| {
+            drawn.segments.iter_mut().for_each(|s| f(&mut s.item.stack));
+            drawn.messages.iter_mut().for_each(|m| f(&mut m.item.stack));
+        });
+        Ok((drawn, stacks))
+    }
+}
+
+/// The served viewer of a trace: the overview, and each zoomed window read again.
+struct TraceShown<'a> {
+    trace: Trace<'a>,
+    overview: Overview,
+}
+
+impl Shown for TraceShown<'_> {
+    fn picture_json(&self, window: Window) -> anyhow::Result<Vec<u8>> {
+        let (drawn, stacks) = self.trace.detail(window, &self.overview.context)?;
+        serve::picture_json(Picture { context: &self.overview.context, stacks: &stacks, drawn: &drawn })
+    }
+
+    fn model_json(&self) -> anyhow::Result<Vec<u8>> {
+        let mut reader = Reader::open(self.trace.data, self.trace.binary)?;
+        let model = model::build(&mut reader, self.trace.options)?;
+        serve::ModelShown::new(&model).model_json()
+    }
 }
 
 /// Traces start with "go 1.", models with "{".

@@ -39,13 +39,18 @@ export function compose(overview, detail) {
     if (s.start_ns < w0) segments.push({ ...s, end_ns: w0 });
     if (s.end_ns > w1) segments.push({ ...s, start_ns: w1 });
   }
+  // The detail's stacks follow the overview's: its items point past them.
+  const base = overview.stacks.length;
+  const restack = (x) => (x.stack === undefined ? x : { ...x, stack: x.stack + base });
   for (const s of detail.segments) {
-    segments.push(s.start_ns < w0 || s.end_ns > w1 ? { ...s, start_ns: Math.max(s.start_ns, w0), end_ns: Math.min(s.end_ns, w1) } : s);
+    const clipped = s.start_ns < w0 || s.end_ns > w1 ? { ...s, start_ns: Math.max(s.start_ns, w0), end_ns: Math.min(s.end_ns, w1) } : s;
+    if (clipped.end_ns > clipped.start_ns) segments.push(restack(clipped));
   }
   const messages = overview.messages.filter((m) => m.send_ns < w0 || m.send_ns >= w1);
-  for (const m of detail.messages) messages.push(m);
+  for (const m of detail.messages) messages.push(restack(m));
   messages.sort((a, b) => a.send_ns - b.send_ns);
-  return { ...overview, segments, messages, lod: { ...overview.lod, detail: detail.lod } };
+  const stacks = overview.stacks.concat(detail.stacks);
+  return { ...overview, segments, messages, stacks, lod: { ...overview.lod, detail: detail.lod } };
 }
 
 /** Asks for the window in view when it is a small part of an aggregated trace. */

@@ -72,16 +72,29 @@ impl Half {
 
 #[derive(Default)]
 pub struct Matcher {
-    inferred: Vec<Message>,
-    exact: Vec<Message>,
     sources: SourceLines,
     sends: HashMap<(u64, u64), Half>,
     recvs: HashMap<(u64, u64), Half>,
     /// The close of each closed channel, for the receives that see it.
     closes: HashMap<u64, Half>,
+    /// Whether a patched runtime recorded channel operations.
+    saw_exact: bool,
     /// Receives of the zero value of a channel closed before tracing started.
     closed_unseen: u64,
     unattributed: u64,
+}
+
+/// Whether a message belongs in a trace of `truth`: a patched runtime saw every channel
+/// operation, so messages inferred from how it woke goroutines on channels would repeat
+/// them; wake-ups through locks and conds are only ever inferred.
+pub fn kept(kind: MessageKind, inferred: bool, truth: ChannelTruth) -> bool {
+    !inferred || truth == ChannelTruth::Inferred || kind == MessageKind::Sync
+}
+
+/// Orders messages by send time, as the model and the level of detail keep them.
+pub fn order(messages: &mut [Message]) {
+    // Stable sort: they come nearly in order (by wake-up time), which it runs through fast.
+    messages.sort_by_key(|m| (m.send_ns, m.recv_ns, m.from, m.to));
 }
 
 /// Which way a value went when a goroutine blocked in a channel operation was woken.
@@ -145,9 +158,11 @@ pub fn closable(reason: &str) -> bool {
 }
 
 impl Matcher {
-    /// `ev` (a GoUnblock by `ev.g`) woke `target`, which was `blocked`.
-    pub fn unblocked(&mut self, tables: &Tables, ev: &Event, target: GoId, blocked: Option<Current<'_>>) {
-        let Some(blocked) = blocked.filter(|b| b.state == State::Blocked) else { return };
+    /// `ev` (a GoUnblock by `ev.g`) woke `target`, which was `blocked`: the message that
+    /// inferred, if any.
+    #[must_use]
+    pub fn unblocked(&mut self, tables: &Tables, ev: &Event, target: GoId, blocked: Option<Current<'_>>) -> Option<Message> {
+        let blocked = blocked.filter(|b| b.state == State::Blocked)?;
         let (kind, direction) = match blocked.reason.unwrap_or("") {
             "chan receive" => match self.unblocker_direction(tables, ev) {
                 Some(Direction::Closed) => (MessageKind::Close, Some(Direction::Closed)),
@@ -159,21 +174,21 @@ impl Matcher {
                 direction => (MessageKind::Select, direction),
             },
             "sync" | "sync.(*Cond).Wait" => (MessageKind::Sync, Some(Direction::ToBlocked)),
-            _ => return,
+            _ => return None,
         };
         let (from, to, send_ns, stack) = match direction {
             _ if ev.g == 0 || ev.g == target => {
                 self.unattributed += 1;
-                return;
+                return None;
             }
             Some(Direction::ToBlocked | Direction::Closed) => (ev.g, target, ev.ts, StackRef::of(ev.stack)),
             Some(Direction::FromBlocked) => (target, ev.g, blocked.since, blocked.stack),
             None => {
                 self.unattributed += 1;
-                return;
+                return None;
             }
         };
-        self.inferred.push(Message { from, to, send_ns, recv_ns: ev.ts, kind, channel: None, value: None, value_text: None, stack });
+        Some(Message { from, to, send_ns, recv_ns: ev.ts, kind, channel: None, value: None, value_text: None, stack })
     }
 
     /// In stock traces the waker's stack is the only sign of what it did to the channel:
@@ -198,61 +213,55 @@ impl Matcher {
     }
 
     /// A send on `chan` whose element kind is `kind`: paired with its receive by
-    /// (channel, seq), whichever of the two the trace has first.
-    pub fn exact_send(&mut self, ev: &Event, chan: u64, seq: u64, value: u64, flags: ChanFlags, kind: u8) {
+    /// (channel, seq), whichever of the two the trace has first. The message, once both are in.
+    #[must_use]
+    pub fn exact_send(&mut self, ev: &Event, chan: u64, seq: u64, value: u64, flags: ChanFlags, kind: u8) -> Option<Message> {
+        self.saw_exact = true;
         let half = Half::of(ev, value, flags);
         match self.recvs.remove(&(chan, seq)) {
-            Some(recv) => self.exact.push(exact_message(chan, kind, &half, &recv)),
+            Some(recv) => Some(exact_message(chan, kind, &half, &recv)),
             None => {
                 self.sends.insert((chan, seq), half);
+                None
             }
         }
     }
 
     /// A receive; one of a closed channel's zero values is a message from the closer.
-    pub fn exact_recv(&mut self, ev: &Event, chan: u64, seq: u64, value: u64, flags: ChanFlags, kind: u8) {
+    #[must_use]
+    pub fn exact_recv(&mut self, ev: &Event, chan: u64, seq: u64, value: u64, flags: ChanFlags, kind: u8) -> Option<Message> {
+        self.saw_exact = true;
         let half = Half::of(ev, value, flags);
         if flags.has(ChanFlags::CLOSED) {
-            match self.closes.get(&chan) {
-                Some(close) => self.exact.push(Message {
-                    kind: MessageKind::Close,
-                    value: None,
-                    value_text: None,
-                    ..exact_message(chan, kind, close, &half)
-                }),
+            let Some(close) = self.closes.get(&chan) else {
                 // Closed before tracing started.
-                None => self.closed_unseen += 1,
-            }
-            return;
+                self.closed_unseen += 1;
+                return None;
+            };
+            return Some(Message { kind: MessageKind::Close, value: None, value_text: None, ..exact_message(chan, kind, close, &half) });
         }
         match self.sends.remove(&(chan, seq)) {
-            Some(send) => self.exact.push(exact_message(chan, kind, &send, &half)),
+            Some(send) => Some(exact_message(chan, kind, &send, &half)),
             None => {
                 self.recvs.insert((chan, seq), half);
+                None
             }
         }
     }
 
     pub fn exact_close(&mut self, ev: &Event, chan: u64) {
+        self.saw_exact = true;
         self.closes.insert(chan, Half::of(ev, 0, ChanFlags::default()));
     }
 
-    /// The messages between shown goroutines, ordered by send time; the channel truth; and
-    /// how many hand-offs could not be attributed.
-    pub fn finish(self, shown: &dyn Fn(GoId) -> bool) -> (Vec<Message>, ChannelTruth, u64) {
-        let exact = !self.exact.is_empty() || !self.sends.is_empty() || !self.recvs.is_empty() || !self.closes.is_empty();
-        let (mut messages, truth, unattributed) = if exact {
-            // A patched runtime saw every operation; inferred channel messages would repeat them.
-            let mut m = self.exact;
-            m.extend(self.inferred.into_iter().filter(|m| m.kind == MessageKind::Sync));
-            (m, ChannelTruth::Exact, (self.sends.len() + self.recvs.len()) as u64 + self.closed_unseen)
+    /// The channel truth, and how many hand-offs could not be attributed (in an exact trace:
+    /// operations whose other half the trace does not have).
+    pub fn finish(self) -> (ChannelTruth, u64) {
+        if self.saw_exact {
+            (ChannelTruth::Exact, (self.sends.len() + self.recvs.len()) as u64 + self.closed_unseen)
         } else {
-            (self.inferred, ChannelTruth::Inferred, self.unattributed)
-        };
-        messages.retain(|m| shown(m.from) && shown(m.to));
-        // Stable sort: they come nearly in order (by wake-up time), which it runs through fast.
-        messages.sort_by_key(|m| (m.send_ns, m.recv_ns, m.from, m.to));
-        (messages, truth, unattributed)
+            (ChannelTruth::Inferred, self.unattributed)
+        }
     }
 }
 
@@ -298,9 +307,11 @@ mod tests {
     fn a_woken_receiver_got_a_value_from_its_waker() {
         let mut tables = Tables::default();
         let mut m = Matcher::default();
+        let mut msgs = Vec::new();
         let ev = unblock(&mut tables, 7, 100, "runtime.chansend1");
-        m.unblocked(&tables, &ev, 9, blocked("chan receive", 40));
-        let (msgs, truth, unattributed) = m.finish(&|_| true);
+        msgs.extend(m.unblocked(&tables, &ev, 9, blocked("chan receive", 40)));
+        let (truth, unattributed) = m.finish();
+        order(&mut msgs);
         assert_eq!((msgs[0].from, msgs[0].to, msgs[0].send_ns, msgs[0].kind), (7, 9, 100, MessageKind::Chan));
         assert_eq!(msgs[0].stack, StackRef::of(ev.stack), "sent where the waker stood");
         assert_eq!((truth, unattributed), (ChannelTruth::Inferred, 0));
@@ -310,9 +321,9 @@ mod tests {
     fn a_woken_sender_gave_its_value_to_its_waker() {
         let mut tables = Tables::default();
         let mut m = Matcher::default();
+        let mut msgs = Vec::new();
         let ev = unblock(&mut tables, 7, 100, "runtime.chanrecv1");
-        m.unblocked(&tables, &ev, 9, blocked("chan send", 40));
-        let (msgs, _, _) = m.finish(&|_| true);
+        msgs.extend(m.unblocked(&tables, &ev, 9, blocked("chan send", 40)));
         assert_eq!((msgs[0].from, msgs[0].to, msgs[0].send_ns, msgs[0].recv_ns), (9, 7, 40, 100));
         assert_eq!(msgs[0].stack, StackRef::of(StackId(99)), "sent where the woken sender blocked");
     }
@@ -321,11 +332,13 @@ mod tests {
     fn select_direction_comes_from_the_wakers_stack() {
         let mut tables = Tables::default();
         let mut m = Matcher::default();
+        let mut msgs = Vec::new();
         let recv = unblock(&mut tables, 7, 100, "runtime.chanrecv2");
-        m.unblocked(&tables, &recv, 9, blocked("select", 10));
+        msgs.extend(m.unblocked(&tables, &recv, 9, blocked("select", 10)));
         let unknown = unblock(&mut tables, 7, 200, "runtime.goready");
-        m.unblocked(&tables, &unknown, 9, blocked("select", 150));
-        let (msgs, _, unattributed) = m.finish(&|_| true);
+        msgs.extend(m.unblocked(&tables, &unknown, 9, blocked("select", 150)));
+        let (_, unattributed) = m.finish();
+        order(&mut msgs);
         assert_eq!((msgs[0].from, msgs[0].to, msgs[0].kind), (9, 7, MessageKind::Select));
         assert_eq!(unattributed, 1);
     }
@@ -344,10 +357,12 @@ mod tests {
         };
         let (sent, received, other) = (waker(3), waker(2), waker(4));
         let mut m = Matcher::default();
-        m.unblocked(&tables, &sent, 9, blocked("select", 10));
-        m.unblocked(&tables, &received, 9, blocked("select", 20));
-        m.unblocked(&tables, &other, 9, blocked("select", 30));
-        let (msgs, _, unattributed) = m.finish(&|_| true);
+        let mut msgs = Vec::new();
+        msgs.extend(m.unblocked(&tables, &sent, 9, blocked("select", 10)));
+        msgs.extend(m.unblocked(&tables, &received, 9, blocked("select", 20)));
+        msgs.extend(m.unblocked(&tables, &other, 9, blocked("select", 30)));
+        let (_, unattributed) = m.finish();
+        order(&mut msgs);
         let got: Vec<_> = msgs.iter().map(|m| (m.from, m.to)).collect();
         assert_eq!(got, vec![(9, 7), (7, 9)]);
         assert_eq!(unattributed, 1);
@@ -369,11 +384,11 @@ mod tests {
         let (closed, in_select, unread, not_close) =
             (waker(file, 2, 100), waker(file, 2, 200), waker(missing, 5, 300), waker(file, 3, 400));
         let mut m = Matcher::default();
-        m.unblocked(&tables, &closed, 9, blocked("chan receive", 10));
-        m.unblocked(&tables, &in_select, 9, blocked("select", 150));
-        m.unblocked(&tables, &unread, 9, blocked("chan receive", 250));
-        m.unblocked(&tables, &not_close, 9, blocked("chan receive", 350));
-        let (msgs, _, _) = m.finish(&|_| true);
+        let mut msgs = Vec::new();
+        msgs.extend(m.unblocked(&tables, &closed, 9, blocked("chan receive", 10)));
+        msgs.extend(m.unblocked(&tables, &in_select, 9, blocked("select", 150)));
+        msgs.extend(m.unblocked(&tables, &unread, 9, blocked("chan receive", 250)));
+        msgs.extend(m.unblocked(&tables, &not_close, 9, blocked("chan receive", 350)));
         let kinds: Vec<_> = msgs.iter().map(|m| m.kind).collect();
         use MessageKind::{Chan, Close};
         assert_eq!(kinds, vec![Close, Close, Close, Chan], "a source line without close( is not a close");
@@ -383,13 +398,15 @@ mod tests {
     #[test]
     fn exact_halves_pair_by_channel_and_operation_in_either_order() {
         let mut m = Matcher::default();
+        let mut msgs = Vec::new();
         let ev = |g, ts| Event { ts, g, p: 0, stack: StackId(g as u32), kind: EventKind::GoStart };
         let none = ChanFlags::default();
         // A receive the trace has before its send (timestamps do not order them).
-        m.exact_recv(&ev(2, 10), 5, 1, 42, none, INT);
-        m.exact_send(&ev(1, 11), 5, 1, 42, none, INT);
-        m.exact_send(&ev(1, 20), 5, 2, 43, none, INT);
-        let (msgs, truth, unpaired) = m.finish(&|_| true);
+        msgs.extend(m.exact_recv(&ev(2, 10), 5, 1, 42, none, INT));
+        msgs.extend(m.exact_send(&ev(1, 11), 5, 1, 42, none, INT));
+        msgs.extend(m.exact_send(&ev(1, 20), 5, 2, 43, none, INT));
+        let (truth, unpaired) = m.finish();
+        order(&mut msgs);
         assert_eq!(msgs.len(), 1);
         assert_eq!((msgs[0].from, msgs[0].to, msgs[0].channel, msgs[0].value), (1, 2, Some(5), Some(42)));
         assert_eq!(msgs[0].value_text.as_deref(), Some("42"));
@@ -400,16 +417,18 @@ mod tests {
     #[test]
     fn buffered_values_pair_by_sequence_not_by_time_and_keep_both_times() {
         let mut m = Matcher::default();
+        let mut msgs = Vec::new();
         let ev = |g, ts| Event { ts, g, p: 0, stack: StackId::NONE, kind: EventKind::GoStart };
         let none = ChanFlags::default();
         for seq in 1..=3 {
-            m.exact_send(&ev(1, seq * 10), 7, seq, u64::MAX - seq + 1, none, INT);
+            msgs.extend(m.exact_send(&ev(1, seq * 10), 7, seq, u64::MAX - seq + 1, none, INT));
         }
         // Taken out later, the last one inside a select.
-        m.exact_recv(&ev(2, 100), 7, 1, 0, none, INT);
-        m.exact_recv(&ev(2, 110), 7, 2, 0, none, INT);
-        m.exact_recv(&ev(2, 120), 7, 3, 0, ChanFlags(ChanFlags::SELECT), INT);
-        let (msgs, _, unpaired) = m.finish(&|_| true);
+        msgs.extend(m.exact_recv(&ev(2, 100), 7, 1, 0, none, INT));
+        msgs.extend(m.exact_recv(&ev(2, 110), 7, 2, 0, none, INT));
+        msgs.extend(m.exact_recv(&ev(2, 120), 7, 3, 0, ChanFlags(ChanFlags::SELECT), INT));
+        let (_, unpaired) = m.finish();
+        order(&mut msgs);
         let got: Vec<_> = msgs.iter().map(|m| (m.send_ns, m.recv_ns, m.value_text.clone().unwrap(), m.kind)).collect();
         assert_eq!(
             got,
@@ -425,12 +444,14 @@ mod tests {
     #[test]
     fn a_receive_of_a_closed_channel_is_a_close_message_from_the_closer() {
         let mut m = Matcher::default();
+        let mut msgs = Vec::new();
         let ev = |g, ts| Event { ts, g, p: 0, stack: StackId::NONE, kind: EventKind::GoStart };
         let closed = ChanFlags(ChanFlags::CLOSED);
-        m.exact_recv(&ev(3, 5), 8, 0, 0, closed, INT);
+        msgs.extend(m.exact_recv(&ev(3, 5), 8, 0, 0, closed, INT));
         m.exact_close(&ev(1, 10), 9);
-        m.exact_recv(&ev(2, 12), 9, 0, 0, closed, INT);
-        let (msgs, truth, unpaired) = m.finish(&|_| true);
+        msgs.extend(m.exact_recv(&ev(2, 12), 9, 0, 0, closed, INT));
+        let (truth, unpaired) = m.finish();
+        order(&mut msgs);
         assert_eq!(msgs.len(), 1);
         assert_eq!((msgs[0].from, msgs[0].to, msgs[0].kind, msgs[0].channel, msgs[0].value), (1, 2, MessageKind::Close, Some(9), None));
         assert_eq!((truth, unpaired), (ChannelTruth::Exact, 1), "channel 8 was closed before the trace");

@@ -15,12 +15,12 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::progress::Step;
-use crate::trace::{Event, EventKind, Reader, StackId, Tables};
+use crate::trace::{Event, EventKind, GoId, Reader, StackId, Tables};
 
 pub use channels::Channel;
 pub use check::{Check, Leak, Outcome};
 pub use goroutines::Goroutine;
-pub use messages::{closable, ChannelTruth, Message, MessageKind, SourceLines};
+pub use messages::{closable, kept, ChannelTruth, Message, MessageKind, SourceLines};
 pub use segments::{Segment, State};
 pub use stacks::{Frame, Stack, StackRef};
 
@@ -66,90 +66,181 @@ pub struct Options {
 
 /// Reads every event of `reader` and builds the model.
 pub fn build(reader: &mut Reader<'_>, options: Options) -> crate::trace::Result<Model> {
-    let mut builder = Builder::default();
-    let mut end_ns = 0;
-    let mut events = 0;
-    let progress = Step::start("reading the trace");
-    reader.for_each_event(|ev, tables| {
-        events += 1;
-        progress.events(events);
-        end_ns = ev.ts;
-        builder.apply(tables, ev);
-    })?;
-    let end_ns = reader.end_ns().unwrap_or(end_ns);
-    Ok(builder.finish(reader, end_ns, options))
+    let (collected, ending) = read(reader, options, Collect::default())?;
+    Ok(collected.into_model(ending, reader))
 }
 
-#[derive(Default)]
-struct Builder {
+/// Where the segments and messages of a pass over a trace go, as they are made: collected into
+/// a [`Model`], or laid on the level of detail's grid without being held (`crate::lod`).
+/// Segments come in the order they end; messages in the order they complete, not of sending.
+pub trait Sink {
+    fn segment(&mut self, segment: Segment);
+    /// `inferred`: made from how the runtime woke a goroutine, not recorded by a patched one;
+    /// whether it belongs to the model is known only at the end (see [`messages::kept`]).
+    fn message(&mut self, message: Message, inferred: bool);
+}
+
+/// What a pass over a trace knows only at its end, besides what it gave the sink: the
+/// goroutines (ordered by id, runtime ones left out unless `Options::all`), the channels and
+/// the trace's metadata.
+pub struct Ending {
+    pub meta: Meta,
+    pub goroutines: Vec<Goroutine>,
+    pub channels: Vec<Channel>,
+}
+
+impl Ending {
+    /// Whether the goroutine is one the model shows.
+    pub fn shows(&self, g: GoId) -> bool {
+        self.goroutines.binary_search_by_key(&g, |g| g.id).is_ok()
+    }
+
+    /// Whether a message that the sink was given belongs to the model.
+    pub fn keeps(&self, m: &Message, inferred: bool) -> bool {
+        messages::kept(m.kind, inferred, self.meta.channel_truth) && self.shows(m.from) && self.shows(m.to)
+    }
+}
+
+/// Reads every event of `reader` into `sink`.
+pub fn read<S: Sink>(reader: &mut Reader<'_>, options: Options, sink: S) -> crate::trace::Result<(S, Ending)> {
+    let mut pass = Pass::new(sink);
+    let progress = Step::start("reading the trace");
+    reader.for_each_event(|ev, tables| {
+        pass.apply(tables, ev);
+        progress.events(pass.events);
+    })?;
+    let end_ns = reader.end_ns().unwrap_or(pass.last_ns);
+    Ok(pass.finish(reader, end_ns, options))
+}
+
+/// One pass over a trace's events, in the order the reader hands them out.
+pub struct Pass<S> {
     goroutines: goroutines::Table,
     segments: segments::Tracker,
     messages: messages::Matcher,
     channels: channels::Table,
+    sink: S,
+    events: u64,
+    last_ns: u64,
 }
 
-impl Builder {
-    fn apply(&mut self, tables: &Tables, ev: &Event) {
+impl<S: Sink> Pass<S> {
+    pub fn new(sink: S) -> Self {
+        Pass {
+            goroutines: goroutines::Table::default(),
+            segments: segments::Tracker::default(),
+            messages: messages::Matcher::default(),
+            channels: channels::Table::default(),
+            sink,
+            events: 0,
+            last_ns: 0,
+        }
+    }
+
+    pub fn apply(&mut self, tables: &Tables, ev: &Event) {
+        self.events += 1;
+        self.last_ns = ev.ts;
         self.channels.apply(tables, ev);
-        match ev.kind {
+        let ended = match ev.kind {
             EventKind::GoCreate { child, start_stack } => {
                 self.goroutines.created(child, ev.g, ev.ts, tables, ev.stack, start_stack);
-                self.segments.enter(child, State::Runnable, None, StackId::NONE, ev.ts);
+                self.segments.enter(child, State::Runnable, None, StackId::NONE, ev.ts)
             }
             EventKind::GoExisting { goroutine, state } if self.goroutines.existing(goroutine, ev.ts) => {
-                self.segments.enter(goroutine, State::from_existing(state), None, StackId::NONE, ev.ts);
+                self.segments.enter(goroutine, State::from_existing(state), None, StackId::NONE, ev.ts)
             }
             EventKind::GoStart => self.segments.enter(ev.g, State::Running, None, StackId::NONE, ev.ts),
             EventKind::GoStop { .. } => self.segments.enter(ev.g, State::Runnable, None, StackId::NONE, ev.ts),
             EventKind::GoBlock { reason } => {
                 let reason = tables.str(reason);
-                self.segments.enter(ev.g, State::for_block(reason), Some(reason), ev.stack, ev.ts);
+                self.segments.enter(ev.g, State::for_block(reason), Some(reason), ev.stack, ev.ts)
             }
             EventKind::GoUnblock { goroutine } => {
                 let blocked = self.segments.current(goroutine);
-                self.messages.unblocked(tables, ev, goroutine, blocked);
-                self.segments.enter(goroutine, State::Runnable, None, StackId::NONE, ev.ts);
+                if let Some(m) = self.messages.unblocked(tables, ev, goroutine, blocked) {
+                    self.sink.message(m, true);
+                }
+                self.segments.enter(goroutine, State::Runnable, None, StackId::NONE, ev.ts)
             }
             EventKind::GoSyscallBegin => self.segments.enter(ev.g, State::Syscall, None, ev.stack, ev.ts),
             EventKind::GoSyscallEnd { blocked } => {
                 let state = if blocked { State::Runnable } else { State::Running };
-                self.segments.enter(ev.g, state, None, StackId::NONE, ev.ts);
+                self.segments.enter(ev.g, state, None, StackId::NONE, ev.ts)
             }
             EventKind::GoEnd => {
-                self.segments.end(ev.g, ev.ts);
                 self.goroutines.ended(ev.g, ev.ts);
+                self.segments.end(ev.g, ev.ts)
             }
             EventKind::ChanSend { chan, seq, value, flags } => {
-                self.messages.exact_send(ev, chan, seq, value, flags, self.channels.kind(chan));
+                let m = self.messages.exact_send(ev, chan, seq, value, flags, self.channels.kind(chan));
+                self.exact(m)
             }
             EventKind::ChanRecv { chan, seq, value, flags } => {
-                self.messages.exact_recv(ev, chan, seq, value, flags, self.channels.kind(chan));
+                let m = self.messages.exact_recv(ev, chan, seq, value, flags, self.channels.kind(chan));
+                self.exact(m)
             }
-            EventKind::ChanClose { chan } => self.messages.exact_close(ev, chan),
-            _ => {}
+            EventKind::ChanClose { chan } => {
+                self.messages.exact_close(ev, chan);
+                None
+            }
+            _ => None,
+        };
+        if let Some(segment) = ended {
+            self.sink.segment(segment);
         }
         if ev.stack != crate::trace::StackId::NONE && ev.g != 0 {
             self.goroutines.saw_stack(ev.g, tables, ev.stack);
         }
     }
 
-    fn finish(self, reader: &Reader<'_>, end_ns: u64, options: Options) -> Model {
-        let (mut goroutines, hidden) = self.goroutines.finish(end_ns, options.all);
-        let shown = |id: u64| goroutines.binary_search_by_key(&id, |g| g.id).is_ok();
-        let mut segments: Vec<Segment> = self.segments.finish(end_ns).into_iter().filter(|s| shown(s.goroutine)).collect();
-        let (mut messages, channel_truth, unattributed) = self.messages.finish(&shown);
-        let mut channels = self.channels.finish();
-        let stacks = export_stacks(reader.tables(), &mut goroutines, &mut segments, &mut messages, &mut channels);
-        Model {
-            version: JSON_VERSION,
-            meta: Meta { format: reader.format().to_string(), duration_ns: end_ns, channel_truth, unattributed, hidden_goroutines: hidden },
-            goroutines,
-            segments,
-            messages,
-            channels,
-            stacks,
-            check: None,
+    /// Passes on an exact message; no segment ends with it.
+    fn exact(&mut self, m: Option<Message>) -> Option<Segment> {
+        if let Some(m) = m {
+            self.sink.message(m, false);
         }
+        None
+    }
+
+    /// Ends the segments still open with the trace at `end_ns`; the sink and what the pass
+    /// learnt.
+    pub fn finish(mut self, reader: &Reader<'_>, end_ns: u64, options: Options) -> (S, Ending) {
+        for segment in self.segments.finish(end_ns) {
+            self.sink.segment(segment);
+        }
+        let (goroutines, hidden) = self.goroutines.finish(end_ns, options.all);
+        let (channel_truth, unattributed) = self.messages.finish();
+        let meta =
+            Meta { format: reader.format().to_string(), duration_ns: end_ns, channel_truth, unattributed, hidden_goroutines: hidden };
+        (self.sink, Ending { meta, goroutines, channels: self.channels.finish() })
+    }
+}
+
+/// The sink that keeps everything: the model.
+#[derive(Default)]
+struct Collect {
+    segments: Vec<Segment>,
+    messages: Vec<(Message, bool)>,
+}
+
+impl Sink for Collect {
+    fn segment(&mut self, segment: Segment) {
+        self.segments.push(segment);
+    }
+
+    fn message(&mut self, message: Message, inferred: bool) {
+        self.messages.push((message, inferred));
+    }
+}
+
+impl Collect {
+    fn into_model(self, ending: Ending, reader: &Reader<'_>) -> Model {
+        let mut segments: Vec<Segment> = self.segments.into_iter().filter(|s| ending.shows(s.goroutine)).collect();
+        let mut messages: Vec<Message> =
+            self.messages.into_iter().filter(|(m, inferred)| ending.keeps(m, *inferred)).map(|(m, _)| m).collect();
+        messages::order(&mut messages);
+        let Ending { meta, mut goroutines, mut channels } = ending;
+        let stacks = export_stacks(reader.tables(), &mut goroutines, &mut segments, &mut messages, &mut channels);
+        Model { version: JSON_VERSION, meta, goroutines, segments, messages, channels, stacks, check: None }
     }
 }
 
@@ -162,14 +253,16 @@ fn export_stacks(
     messages: &mut [Message],
     channels: &mut [Channel],
 ) -> Vec<Stack> {
+    number_stacks(tables, |f| stack_refs(goroutines, segments, messages, channels).for_each(f))
+}
+
+/// Keeps the stacks that `refs` walks to (it is called twice: it must walk the same
+/// references both times), numbered densely, and points the references at them.
+pub fn number_stacks(tables: &Tables, mut refs: impl FnMut(&mut dyn FnMut(&mut Option<StackRef>))) -> Vec<Stack> {
     let mut numbering = stacks::Numbering::new(tables);
-    for r in stack_refs(goroutines, segments, messages, channels) {
-        numbering.mark(*r);
-    }
+    refs(&mut |r| numbering.mark(*r));
     let stacks = numbering.stacks();
-    for r in stack_refs(goroutines, segments, messages, channels) {
-        *r = numbering.renumber(*r);
-    }
+    refs(&mut |r| *r = numbering.renumber(*r));
     stacks
 }
 

@@ -81,48 +81,36 @@ pub struct Current<'a> {
 pub struct Tracker {
     open: HashMap<GoId, Open>,
     reasons: HashMap<String, Arc<str>>,
-    done: Vec<Segment>,
 }
 
 impl Tracker {
     /// `g` is in `state` from `ts` on, entered at `stack`; closes the segment it was in.
-    pub fn enter(&mut self, g: GoId, state: State, reason: Option<&str>, stack: StackId, ts: u64) {
+    /// `g` is in `state` from `ts` on; returns the segment this ends, if any.
+    #[must_use]
+    pub fn enter(&mut self, g: GoId, state: State, reason: Option<&str>, stack: StackId, ts: u64) -> Option<Segment> {
         if g == 0 {
-            return;
+            return None;
         }
         let reason = reason.map(|r| self.intern(r));
-        if let Some(prev) = self.open.insert(g, Open { state, reason, stack: StackRef::of(stack), since: ts }) {
-            self.close(g, prev, ts);
-        }
+        let prev = self.open.insert(g, Open { state, reason, stack: StackRef::of(stack), since: ts })?;
+        close(g, prev, ts)
     }
 
-    pub fn end(&mut self, g: GoId, ts: u64) {
-        if let Some(prev) = self.open.remove(&g) {
-            self.close(g, prev, ts);
-        }
+    /// `g` ended at `ts`; returns its last segment, if any.
+    #[must_use]
+    pub fn end(&mut self, g: GoId, ts: u64) -> Option<Segment> {
+        close(g, self.open.remove(&g)?, ts)
     }
 
     pub fn current(&self, g: GoId) -> Option<Current<'_>> {
         self.open.get(&g).map(|o| Current { state: o.state, reason: o.reason.as_deref(), stack: o.stack, since: o.since })
     }
 
-    /// All segments, the ones still open closed at `end_ns`, in the order they ended. Not
-    /// sorted by goroutine: sorting millions of segments was the model's slowest step, and
-    /// whoever needs them per goroutine groups them in one pass.
-    pub fn finish(mut self, end_ns: u64) -> Vec<Segment> {
-        let mut open: Vec<(GoId, Open)> = std::mem::take(&mut self.open).into_iter().collect();
+    /// The segments still open, ended with the trace at `end_ns`, by goroutine.
+    pub fn finish(self, end_ns: u64) -> Vec<Segment> {
+        let mut open: Vec<(GoId, Open)> = self.open.into_iter().collect();
         open.sort_by_key(|(g, _)| *g);
-        for (g, open) in open {
-            self.close(g, open, end_ns);
-        }
-        self.done
-    }
-
-    fn close(&mut self, g: GoId, open: Open, ts: u64) {
-        if ts > open.since {
-            let Open { state, reason, stack, since } = open;
-            self.done.push(Segment { goroutine: g, state, start_ns: since, end_ns: ts, reason, stack });
-        }
+        open.into_iter().filter_map(|(g, open)| close(g, open, end_ns)).collect()
     }
 
     fn intern(&mut self, reason: &str) -> Arc<str> {
@@ -135,6 +123,12 @@ impl Tracker {
     }
 }
 
+/// The segment `open` makes when it ends at `ts`; none when it lasted no time.
+fn close(g: GoId, open: Open, ts: u64) -> Option<Segment> {
+    let Open { state, reason, stack, since } = open;
+    (ts > since).then_some(Segment { goroutine: g, state, start_ns: since, end_ns: ts, reason, stack })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,14 +136,19 @@ mod tests {
     #[test]
     fn each_state_change_closes_a_segment() {
         let mut t = Tracker::default();
-        t.enter(5, State::Runnable, None, StackId::NONE, 0);
-        t.enter(5, State::Running, None, StackId::NONE, 10);
-        t.enter(5, State::Blocked, Some("chan receive"), StackId(3), 30);
         let stack = StackRef::of(StackId(3));
+        let mut s: Vec<Segment> = [
+            t.enter(5, State::Runnable, None, StackId::NONE, 0),
+            t.enter(5, State::Running, None, StackId::NONE, 10),
+            t.enter(5, State::Blocked, Some("chan receive"), StackId(3), 30),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         assert_eq!(t.current(5), Some(Current { state: State::Blocked, reason: Some("chan receive"), stack, since: 30 }));
-        t.enter(5, State::Runnable, None, StackId::NONE, 50);
-        t.end(5, 60);
-        let s = t.finish(100);
+        s.extend(t.enter(5, State::Runnable, None, StackId::NONE, 50));
+        s.extend(t.end(5, 60));
+        assert!(t.finish(100).is_empty());
         let got: Vec<_> = s.iter().map(|s| (s.state, s.start_ns, s.end_ns, s.reason.as_deref(), s.stack)).collect();
         assert_eq!(
             got,
@@ -165,7 +164,7 @@ mod tests {
     #[test]
     fn open_segments_end_with_the_trace() {
         let mut t = Tracker::default();
-        t.enter(1, State::Sleeping, Some("sleep"), StackId::NONE, 5);
+        assert!(t.enter(1, State::Sleeping, Some("sleep"), StackId::NONE, 5).is_none());
         let s = t.finish(9);
         assert_eq!((s[0].state, s[0].end_ns), (State::Sleeping, 9));
     }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tiny_http::{Header, Request, Response, Server};
 
-use crate::lod::{Budget, Pictures, Window};
+use crate::lod::{Budget, Picture, Pictures, Window};
 use crate::model::Model;
 
 /// The 2016 original's port; the next free one is used when it is taken.
@@ -39,15 +39,48 @@ pub struct ServeOptions {
     pub no_browser: bool,
 }
 
-/// The picture within `window` as JSON: what the page draws.
-pub fn picture_json(pictures: &Pictures<'_>, window: Window) -> anyhow::Result<Vec<u8>> {
-    serde_json::to_vec(&pictures.picture(window, Budget::default())).context("cannot encode the picture")
+/// A picture as JSON: what the page draws.
+pub fn picture_json(picture: Picture<'_>) -> anyhow::Result<Vec<u8>> {
+    serde_json::to_vec(&picture).context("cannot encode the picture")
 }
 
-/// Serves the viewer for `model`, its page showing `window`, until Ctrl-C.
-pub fn serve(model: Model, window: Window, opts: &ServeOptions) -> anyhow::Result<()> {
-    let pictures = Pictures::new(&model);
-    let page = html::page(&picture_json(&pictures, window)?);
+/// What the server shows: a picture of any window of the trace, and its model.
+pub trait Shown {
+    /// The picture of `window` as JSON.
+    fn picture_json(&self, window: Window) -> anyhow::Result<Vec<u8>>;
+    /// The model exactly as `-o` writes it.
+    fn model_json(&self) -> anyhow::Result<Vec<u8>>;
+}
+
+/// A model held in memory.
+pub struct ModelShown<'a> {
+    model: &'a Model,
+    pictures: Pictures<'a>,
+}
+
+impl<'a> ModelShown<'a> {
+    pub fn new(model: &'a Model) -> Self {
+        ModelShown { model, pictures: Pictures::new(model) }
+    }
+}
+
+impl Shown for ModelShown<'_> {
+    fn picture_json(&self, window: Window) -> anyhow::Result<Vec<u8>> {
+        let drawn = self.pictures.picture(window, Budget::default());
+        picture_json(Picture { context: self.model, stacks: &self.model.stacks, drawn: &drawn })
+    }
+
+    fn model_json(&self) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.model.write_json(&mut out).context("cannot encode the model")?;
+        Ok(out)
+    }
+}
+
+/// Serves the viewer until Ctrl-C: `page` the picture of its first page (JSON), `shown`
+/// what the page asks for when zoomed.
+pub fn serve(shown: &impl Shown, page: &[u8], opts: &ServeOptions) -> anyhow::Result<()> {
+    let page = html::page(page);
     let (server, port) = bind(opts.port)?;
     let server = Arc::new(server);
     let url = format!("http://127.0.0.1:{port}/");
@@ -58,7 +91,7 @@ pub fn serve(model: Model, window: Window, opts: &ServeOptions) -> anyhow::Resul
         browser::open(&url);
     }
     for request in server.incoming_requests() {
-        respond(request, &page, &model, &pictures);
+        respond(request, &page, shown);
     }
     eprintln!("gotrace: stopped");
     Ok(())
@@ -76,7 +109,7 @@ fn bind(port: Option<u16>) -> Result<(Server, u16), ServeError> {
         .ok_or(ServeError::NoFreePort { first: DEFAULT_PORT, last })
 }
 
-fn respond(request: Request, page: &[u8], model: &Model, pictures: &Pictures<'_>) {
+fn respond(request: Request, page: &[u8], shown: &impl Shown) {
     let url = request.url().to_string();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let (status, mime, body): (u16, &str, Vec<u8>) = if *request.method() != tiny_http::Method::Get {
@@ -84,9 +117,9 @@ fn respond(request: Request, page: &[u8], model: &Model, pictures: &Pictures<'_>
     } else {
         match path.trim_start_matches('/') {
             "" | "index.html" => (200, "text/html; charset=utf-8", page.to_vec()),
-            "model.json" => json_or_error(model_json(model)),
+            "model.json" => json_or_error(shown.model_json()),
             "picture.json" => match window_of(query) {
-                Some(window) => json_or_error(picture_json(pictures, window)),
+                Some(window) => json_or_error(shown.picture_json(window)),
                 None => (400, "text/plain", b"picture.json needs from=NS&to=NS with from < to".to_vec()),
             },
             _ => (404, "text/plain", b"not found".to_vec()),
@@ -101,12 +134,6 @@ fn respond(request: Request, page: &[u8], model: &Model, pictures: &Pictures<'_>
         .with_header(header("Connection", "close"));
     // A browser that went away mid-response is not the server's problem.
     let _ = request.respond(response);
-}
-
-fn model_json(model: &Model) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    model.write_json(&mut out).context("cannot encode the model")?;
-    Ok(out)
 }
 
 fn json_or_error(json: anyhow::Result<Vec<u8>>) -> (u16, &'static str, Vec<u8>) {
