@@ -61,10 +61,20 @@ pub fn view_example(opts: &ViewOptions) -> anyhow::Result<()> {
 /// Shows a trace or a model file. A page (`--html`, the served viewer's first one) needs only
 /// what it draws, so a trace is read into that alone, not into its model; `-o` needs the model.
 fn view_bytes(data: &[u8], binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
-    if looks_like_json(data) || opts.json_out.is_some() {
-        return show(load_bytes(data, binary, opts.all)?, opts);
+    if looks_like_json(data) {
+        return show(Model::from_json(data)?, opts);
     }
     let trace = Trace { data, binary, options: model::Options { all: opts.all } };
+    if let Some(path) = &opts.json_out {
+        let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        let duration_ns = trace.write_json(file).with_context(|| format!("cannot write {}", path.display()))?;
+        if let Some(range) = opts.window {
+            range.window_in(duration_ns)?;
+        }
+        if opts.html_out.is_none() {
+            return Ok(());
+        }
+    }
     let window = opts.window.map_or(Window { start_ns: 0, end_ns: u64::MAX }, TimeRange::open_window);
     let overview = trace.overview(window)?;
     if let Some(range) = opts.window {
@@ -119,6 +129,13 @@ impl Trace<'_> {
         Ok(sketch.overview(ending, reader.tables()))
     }
 
+    /// Writes the model as JSON, streamed (see [`model::write_json`]); the trace's duration.
+    fn write_json(&self, out: impl std::io::Write) -> anyhow::Result<u64> {
+        let mut first = Reader::open(self.data, self.binary)?;
+        let mut second = Reader::open(self.data, self.binary)?;
+        Ok(model::write_json(&mut first, &mut second, self.options, out)?)
+    }
+
     /// What is drawn of `window`, and the stacks it refers to, from the events up to its end;
     /// the goroutines and metadata are the whole trace's (`context`).
     fn detail(&self, window: Window, context: &Model) -> anyhow::Result<(Drawn, Vec<Stack>)> {
@@ -160,9 +177,9 @@ impl Shown for TraceShown<'_> {
     }
 
     fn model_json(&self) -> anyhow::Result<Vec<u8>> {
-        let mut reader = Reader::open(self.trace.data, self.trace.binary)?;
-        let model = model::build(&mut reader, self.trace.options)?;
-        serve::ModelShown::new(&model).model_json()
+        let mut out = Vec::new();
+        self.trace.write_json(&mut out)?;
+        Ok(out)
     }
 }
 

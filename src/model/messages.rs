@@ -10,7 +10,7 @@ use super::segments::{Current, State};
 use super::stacks::StackRef;
 use crate::trace::{ChanFlags, Event, Frame, GoId, StackId, StrId, Tables};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageKind {
     /// A value handed over a channel.

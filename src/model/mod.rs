@@ -9,6 +9,7 @@ mod goroutines;
 mod messages;
 mod segments;
 mod stacks;
+mod stream;
 
 use std::io::Write;
 
@@ -23,6 +24,7 @@ pub use goroutines::Goroutine;
 pub use messages::{closable, kept, ChannelTruth, Message, MessageKind, SourceLines};
 pub use segments::{Segment, State};
 pub use stacks::{Frame, Stack, StackRef};
+pub use stream::{write_json, WriteError};
 
 /// The version of the JSON that `-o` writes. Bump on any incompatible change.
 pub const JSON_VERSION: u32 = 1;

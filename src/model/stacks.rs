@@ -12,7 +12,7 @@ use crate::trace::{StackId, StrId, Tables};
 /// A reference to a stack, four bytes (absent is free: `Option` uses the zero niche), so that
 /// millions of segments and messages stay small. While the model is built it holds the
 /// trace's own stack id; [`Numbering`] turns it into 1 + the index into `Model::stacks`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct StackRef(NonZeroU32);
 
 impl StackRef {

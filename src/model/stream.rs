@@ -1,0 +1,272 @@
+//! `-o` for a trace of any size: the model's JSON written while the trace is read, never held
+//! in memory. A first pass learns what only the end of a trace tells: which goroutines are
+//! shown, whether a patched runtime recorded the channel operations, which stacks anything
+//! shown refers to. A second writes the goroutines, each segment as it ends, and the messages
+//! in order of sending: made when received, they are sorted in runs, spilled to temporary
+//! files when there are many, and merged. The bytes are those [`Model::write_json`] writes
+//! for the model built in memory.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Seek, Write};
+
+use rustc_hash::FxHashSet;
+
+use super::stacks::{Numbering, StackRef};
+use super::{kept, messages, read, Ending, Message, MessageKind, Options, Segment, Sink, JSON_VERSION};
+use crate::trace::{GoId, Reader};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Trace(#[from] crate::trace::TraceError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+/// Writes the model of the trace that `first` and `second` read (two readers of the same
+/// bytes, one per pass) to `out`; returns the trace's duration.
+pub fn write_json(first: &mut Reader<'_>, second: &mut Reader<'_>, options: Options, out: impl Write) -> Result<u64, WriteError> {
+    write_in_runs(first, second, options, out, RUN)
+}
+
+/// [`write_json`], sorting messages in runs of `run_len`.
+fn write_in_runs(
+    first: &mut Reader<'_>,
+    second: &mut Reader<'_>,
+    options: Options,
+    out: impl Write,
+    run_len: usize,
+) -> Result<u64, WriteError> {
+    let (census, mut ending) = read(first, options, Census::default())?;
+    let mut numbering = Numbering::new(first.tables());
+    census.mark(&ending, &mut numbering);
+    let stacks = numbering.stacks();
+    ending.goroutines.iter_mut().for_each(|g| g.create_stack = numbering.renumber(g.create_stack));
+    ending.channels.iter_mut().for_each(|c| c.make_stack = numbering.renumber(c.make_stack));
+
+    let mut out = BufWriter::new(out);
+    write!(out, "{{\"version\":{JSON_VERSION},\"meta\":")?;
+    serde_json::to_writer(&mut out, &ending.meta)?;
+    out.write_all(b",\"goroutines\":")?;
+    serde_json::to_writer(&mut out, &ending.goroutines)?;
+    out.write_all(b",\"segments\":[")?;
+    let writer = Writer { out, ending: &ending, numbering: &numbering, first: true, runs: Runs::new(run_len), failed: None };
+    let (writer, _) = read(second, options, writer)?;
+    let Writer { mut out, runs, failed, .. } = writer;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    out.write_all(b"],\"messages\":[")?;
+    let mut first = true;
+    runs.drain(|m| {
+        if !std::mem::take(&mut first) {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut out, m).map_err(std::io::Error::from)
+    })?;
+    out.write_all(b"]")?;
+    if !ending.channels.is_empty() {
+        out.write_all(b",\"channels\":")?;
+        serde_json::to_writer(&mut out, &ending.channels)?;
+    }
+    out.write_all(b",\"stacks\":")?;
+    serde_json::to_writer(&mut out, &stacks)?;
+    out.write_all(b"}")?;
+    out.flush()?;
+    Ok(ending.meta.duration_ns)
+}
+
+/// The first pass's sink: which stacks the segments and messages of each goroutine refer to.
+#[derive(Default)]
+struct Census {
+    segments: FxHashSet<(GoId, StackRef)>,
+    messages: FxHashSet<(GoId, GoId, MessageKind, bool, StackRef)>,
+}
+
+impl Sink for Census {
+    fn segment(&mut self, s: Segment) {
+        if let Some(r) = s.stack {
+            self.segments.insert((s.goroutine, r));
+        }
+    }
+
+    fn message(&mut self, m: Message, inferred: bool) {
+        if let Some(r) = m.stack {
+            self.messages.insert((m.from, m.to, m.kind, inferred, r));
+        }
+    }
+}
+
+impl Census {
+    /// Marks the stacks that the model refers to, as `Model`'s own numbering does.
+    fn mark(&self, ending: &Ending, numbering: &mut Numbering<'_>) {
+        ending.goroutines.iter().for_each(|g| numbering.mark(g.create_stack));
+        ending.channels.iter().for_each(|c| numbering.mark(c.make_stack));
+        for &(_, r) in self.segments.iter().filter(|(g, _)| ending.shows(*g)) {
+            numbering.mark(Some(r));
+        }
+        let truth = ending.meta.channel_truth;
+        for &(from, to, kind, inferred, r) in &self.messages {
+            if kept(kind, inferred, truth) && ending.shows(from) && ending.shows(to) {
+                numbering.mark(Some(r));
+            }
+        }
+    }
+}
+
+/// The second pass's sink: writes each shown segment, keeps messages for their order.
+struct Writer<'a, W: Write> {
+    out: BufWriter<W>,
+    ending: &'a Ending,
+    numbering: &'a Numbering<'a>,
+    first: bool,
+    runs: Runs,
+    /// The first write that failed: a sink cannot stop the pass, so it stops writing.
+    failed: Option<WriteError>,
+}
+
+impl<W: Write> Writer<'_, W> {
+    fn segment_json(&mut self, mut s: Segment) -> Result<(), WriteError> {
+        s.stack = self.numbering.renumber(s.stack);
+        if !std::mem::take(&mut self.first) {
+            self.out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut self.out, &s)?;
+        Ok(())
+    }
+}
+
+impl<W: Write> Sink for Writer<'_, W> {
+    fn segment(&mut self, s: Segment) {
+        if self.failed.is_none() && self.ending.shows(s.goroutine) {
+            self.failed = self.segment_json(s).err();
+        }
+    }
+
+    fn message(&mut self, mut m: Message, inferred: bool) {
+        if self.failed.is_none() && self.ending.keeps(&m, inferred) {
+            m.stack = self.numbering.renumber(m.stack);
+            self.failed = self.runs.push(m).err().map(WriteError::from);
+        }
+    }
+}
+
+/// Messages sorted in runs of at most `run_len`, each but the last spilled to a temporary file.
+struct Runs {
+    run_len: usize,
+    open: Vec<Message>,
+    spilled: Vec<File>,
+}
+
+/// About 40 MB of messages.
+const RUN: usize = 1 << 19;
+
+impl Runs {
+    fn new(run_len: usize) -> Self {
+        Runs { run_len, open: Vec::new(), spilled: Vec::new() }
+    }
+
+    fn push(&mut self, m: Message) -> std::io::Result<()> {
+        self.open.push(m);
+        if self.open.len() >= self.run_len {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self) -> std::io::Result<()> {
+        messages::order(&mut self.open);
+        let mut file = tempfile::tempfile()?;
+        let mut w = BufWriter::new(&mut file);
+        for m in self.open.drain(..) {
+            serde_json::to_writer(&mut w, &m)?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
+        drop(w);
+        file.rewind()?;
+        self.spilled.push(file);
+        Ok(())
+    }
+
+    /// Every message, in the model's order: by send time, those sent together in the order
+    /// they came (the runs are stable sorts, merged first run first).
+    fn drain(mut self, mut f: impl FnMut(&Message) -> std::io::Result<()>) -> std::io::Result<()> {
+        if self.spilled.is_empty() {
+            messages::order(&mut self.open);
+            return self.open.iter().try_for_each(f);
+        }
+        self.spill()?;
+        let mut runs: Vec<Run> =
+            self.spilled.into_iter().map(|file| serde_json::Deserializer::from_reader(BufReader::new(file)).into_iter()).collect();
+        let mut held: Vec<Option<Message>> = vec![None; runs.len()];
+        let mut heads = BinaryHeap::new();
+        for (i, run) in runs.iter_mut().enumerate() {
+            pull(run, i, &mut held, &mut heads)?;
+        }
+        while let Some(Reverse((_, i))) = heads.pop() {
+            if let Some(m) = held[i].take() {
+                f(&m)?;
+            }
+            pull(&mut runs[i], i, &mut held, &mut heads)?;
+        }
+        Ok(())
+    }
+}
+
+type Run = serde_json::StreamDeserializer<'static, serde_json::de::IoRead<BufReader<File>>, Message>;
+
+/// The order of messages, and the run a message came from: of two sent together, the one of
+/// the earlier run came first.
+type Head = Reverse<((u64, u64, GoId, GoId), usize)>;
+
+/// Reads the next message of run `i` into `held[i]` and its key into `heads`.
+fn pull(run: &mut Run, i: usize, held: &mut [Option<Message>], heads: &mut BinaryHeap<Head>) -> std::io::Result<()> {
+    if let Some(m) = run.next().transpose()? {
+        heads.push(Reverse(((m.send_ns, m.recv_ns, m.from, m.to), i)));
+        held[i] = Some(m);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Streamed, the JSON is byte for byte what the model built in memory writes, with one
+    /// run of messages or many spilled and merged.
+    #[test]
+    fn streamed_json_is_the_models_json() {
+        let dir =
+            |d: &str| std::fs::read_dir(format!("{}/tests/traces/{d}", env!("CARGO_MANIFEST_DIR"))).unwrap().map(|e| e.unwrap().path());
+        let traces: Vec<_> = dir("").chain(dir("patched")).filter(|p| p.extension().is_some_and(|e| e == "trace")).collect();
+        assert!(traces.len() > 30);
+        for path in &traces {
+            let path = path.display();
+            let data = std::fs::read(path.to_string()).unwrap();
+            for all in [false, true] {
+                let options = Options { all };
+                let model = super::super::build(&mut Reader::new(&data).unwrap(), options).unwrap();
+                let mut expected = Vec::new();
+                model.write_json(&mut expected).unwrap();
+                for run_len in [RUN, 2, 3] {
+                    let mut got = Vec::new();
+                    let duration =
+                        write_in_runs(&mut Reader::new(&data).unwrap(), &mut Reader::new(&data).unwrap(), options, &mut got, run_len)
+                            .unwrap();
+                    assert_eq!(duration, model.meta.duration_ns);
+                    assert!(
+                        got == expected,
+                        "{path}, all {all}, runs of {run_len}:\n{}\n{}",
+                        String::from_utf8_lossy(&got),
+                        String::from_utf8_lossy(&expected)
+                    );
+                }
+            }
+        }
+    }
+}
