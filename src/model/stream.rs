@@ -9,7 +9,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Seek, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, Write};
 
 use rustc_hash::FxHashSet;
 
@@ -61,13 +61,7 @@ fn write_in_runs(
         return Err(e);
     }
     out.write_all(b"],\"messages\":[")?;
-    let mut first = true;
-    runs.drain(|m| {
-        if !std::mem::take(&mut first) {
-            out.write_all(b",")?;
-        }
-        serde_json::to_writer(&mut out, m).map_err(std::io::Error::from)
-    })?;
+    runs.write(&mut out)?;
     out.write_all(b"]")?;
     if !ending.channels.is_empty() {
         out.write_all(b",\"channels\":")?;
@@ -159,7 +153,7 @@ impl<W: Write> Sink for Writer<'_, W> {
 struct Runs {
     run_len: usize,
     open: Vec<Message>,
-    spilled: Vec<File>,
+    spilled: Vec<BufReader<File>>,
 }
 
 /// About 40 MB of messages.
@@ -178,58 +172,80 @@ impl Runs {
         Ok(())
     }
 
+    /// Writes the open run sorted, each message as its sort key and its JSON, so that the
+    /// merge compares keys and copies bytes without reading JSON back.
     fn spill(&mut self) -> std::io::Result<()> {
         messages::order(&mut self.open);
         let mut file = tempfile::tempfile()?;
         let mut w = BufWriter::new(&mut file);
+        let mut json = Vec::new();
         for m in self.open.drain(..) {
-            serde_json::to_writer(&mut w, &m)?;
-            w.write_all(b"\n")?;
+            json.clear();
+            serde_json::to_writer(&mut json, &m)?;
+            for k in key(&m) {
+                w.write_all(&k.to_le_bytes())?;
+            }
+            w.write_all(&(json.len() as u32).to_le_bytes())?;
+            w.write_all(&json)?;
         }
         w.flush()?;
         drop(w);
         file.rewind()?;
-        self.spilled.push(file);
+        self.spilled.push(BufReader::new(file));
         Ok(())
     }
 
-    /// Every message, in the model's order: by send time, those sent together in the order
-    /// they came (the runs are stable sorts, merged first run first).
-    fn drain(mut self, mut f: impl FnMut(&Message) -> std::io::Result<()>) -> std::io::Result<()> {
+    /// Writes every message's JSON, comma-separated, in the model's order: by send time,
+    /// those sent together in the order they came (the runs are stable sorts, merged first
+    /// run first).
+    fn write(mut self, out: &mut impl Write) -> std::io::Result<()> {
+        let mut first = true;
+        let mut comma = |out: &mut dyn Write| if std::mem::take(&mut first) { Ok(()) } else { out.write_all(b",") };
         if self.spilled.is_empty() {
             messages::order(&mut self.open);
-            return self.open.iter().try_for_each(f);
+            for m in &self.open {
+                comma(out)?;
+                serde_json::to_writer(&mut *out, m)?;
+            }
+            return Ok(());
         }
         self.spill()?;
-        let mut runs: Vec<Run> =
-            self.spilled.into_iter().map(|file| serde_json::Deserializer::from_reader(BufReader::new(file)).into_iter()).collect();
-        let mut held: Vec<Option<Message>> = vec![None; runs.len()];
+        let mut held: Vec<Vec<u8>> = vec![Vec::new(); self.spilled.len()];
         let mut heads = BinaryHeap::new();
-        for (i, run) in runs.iter_mut().enumerate() {
-            pull(run, i, &mut held, &mut heads)?;
+        for (i, run) in self.spilled.iter_mut().enumerate() {
+            pull(run, i, &mut held[i], &mut heads)?;
         }
         while let Some(Reverse((_, i))) = heads.pop() {
-            if let Some(m) = held[i].take() {
-                f(&m)?;
-            }
-            pull(&mut runs[i], i, &mut held, &mut heads)?;
+            comma(out)?;
+            out.write_all(&held[i])?;
+            pull(&mut self.spilled[i], i, &mut held[i], &mut heads)?;
         }
         Ok(())
     }
 }
 
-type Run = serde_json::StreamDeserializer<'static, serde_json::de::IoRead<BufReader<File>>, Message>;
+/// The model's order of messages (see `messages::order`).
+fn key(m: &Message) -> [u64; 4] {
+    [m.send_ns, m.recv_ns, m.from, m.to]
+}
 
-/// The order of messages, and the run a message came from: of two sent together, the one of
-/// the earlier run came first.
-type Head = Reverse<((u64, u64, GoId, GoId), usize)>;
+/// A message's key, and the run it came from: of two with the same key, the one of the
+/// earlier run came first.
+type Head = Reverse<([u64; 4], usize)>;
 
-/// Reads the next message of run `i` into `held[i]` and its key into `heads`.
-fn pull(run: &mut Run, i: usize, held: &mut [Option<Message>], heads: &mut BinaryHeap<Head>) -> std::io::Result<()> {
-    if let Some(m) = run.next().transpose()? {
-        heads.push(Reverse(((m.send_ns, m.recv_ns, m.from, m.to), i)));
-        held[i] = Some(m);
+/// Reads the next message of run `i` into `json` and its key into `heads`; nothing at the
+/// run's end.
+fn pull(run: &mut BufReader<File>, i: usize, json: &mut Vec<u8>, heads: &mut BinaryHeap<Head>) -> std::io::Result<()> {
+    let mut record = [0u8; 36];
+    match run.read_exact(&mut record) {
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+        other => other?,
     }
+    let word = |k: usize| u64::from_le_bytes(record[k * 8..k * 8 + 8].try_into().expect("8 bytes"));
+    let len = u32::from_le_bytes(record[32..].try_into().expect("4 bytes")) as usize;
+    json.resize(len, 0);
+    run.read_exact(json)?;
+    heads.push(Reverse(([word(0), word(1), word(2), word(3)], i)));
     Ok(())
 }
 
