@@ -181,6 +181,25 @@ fn the_server_answers_a_window_and_refuses_a_bad_one() {
     assert_eq!(picture["lod"]["window"], serde_json::json!({ "start_ns": 1_000_000, "end_ns": 2_000_000 }));
     assert!(picture["messages"].as_array().unwrap().iter().all(|m| (1_000_000..2_000_000).contains(&m["send_ns"].as_u64().unwrap())));
     assert!(picture["goroutines"].as_array().unwrap().len() > 80, "every goroutine, so the page keeps its layout");
+    // Read again for each window, the detail has every item the model has there: the model
+    // that -o writes, windows across the trace.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("model.json");
+    assert!(gotrace().arg("view").arg(trace).arg("-o").arg(&json).status().unwrap().success());
+    let model: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let duration = model["meta"]["duration_ns"].as_u64().unwrap();
+    for k in 0..8 {
+        let (from, to) = (duration * k / 8, duration * k / 8 + duration / 50);
+        let (_, body) = get(&server.url, &format!("/picture.json?from={from}&to={to}"));
+        let picture: Value = serde_json::from_slice(&body).unwrap();
+        let count = |kind: &str, inside: &dyn Fn(&Value) -> bool| model[kind].as_array().unwrap().iter().filter(|x| inside(x)).count();
+        let ns = |x: &Value, field: &str| x[field].as_u64().unwrap();
+        let messages = count("messages", &|m| (from..to).contains(&ns(m, "send_ns")));
+        let segments = count("segments", &|s| ns(s, "end_ns") > from && ns(s, "start_ns") < to);
+        assert_eq!(picture["lod"]["messages"]["total"], messages, "window {from}..{to}");
+        assert_eq!(picture["lod"]["segments"]["total"], segments, "window {from}..{to}");
+        assert_eq!(sum_of_n(&picture["messages"]), messages as u64);
+    }
     for bad in ["/picture.json", "/picture.json?from=5&to=5", "/picture.json?from=x&to=9"] {
         let (status, body) = get(&server.url, bad);
         assert_eq!(status, 400, "{bad}: {}", String::from_utf8_lossy(&body));
