@@ -8,7 +8,7 @@ use anyhow::Context;
 use crate::lod::{Budget, Drawn, Overview, Picture, Sketch, TimeRange, Window};
 use crate::model::{self, Model, Stack};
 use crate::serve::{self, ServeOptions, Shown};
-use crate::trace::Reader;
+use crate::trace::{Format, Reader};
 
 #[derive(Debug, Clone, Default)]
 pub struct ViewOptions {
@@ -74,6 +74,11 @@ fn view_bytes(data: &[u8], binary: Option<&Path>, opts: &ViewOptions) -> anyhow:
         if opts.html_out.is_none() {
             return Ok(());
         }
+    }
+    if opts.html_out.is_none() && matches!(Format::detect(data), Ok(Format::V1 { .. })) {
+        // An old-format trace is read whole to be read at all: held as a model, its zoomed
+        // windows are cut from memory instead of read again from the start.
+        return show(model_of(data, binary, opts.all)?, opts);
     }
     let window = opts.window.map_or(Window { start_ns: 0, end_ns: u64::MAX }, TimeRange::open_window);
     let overview = trace.overview(window)?;
