@@ -7,6 +7,7 @@
 mod bytes;
 mod error;
 mod event;
+mod file;
 pub mod symbolize;
 mod tables;
 mod v1;
@@ -17,6 +18,7 @@ use std::path::Path;
 
 pub use error::{Result, TraceError};
 pub use event::{ChanFlags, ElemType, Event, EventKind, GoId, GoState, ProcId, StackId, StrId, KIND_NAMES};
+pub use file::TraceFile;
 pub use tables::{Frame, Tables};
 
 /// The header of a trace file: `go 1.N trace` padded with NULs to 16 bytes.
