@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::model::channels::Table as ChannelTable;
 use crate::model::{closable, SourceLines};
 use crate::progress::Step;
-use crate::trace::{EventKind, GoId, Reader, StackId, StrId, Tables, KIND_NAMES};
+use crate::trace::{EventKind, GoId, Reader, StackId, StrId, Tables, TraceFile, KIND_NAMES};
 
 /// How many blocking stacks the summary lists.
 const TOP_STACKS: usize = 10;
@@ -269,8 +269,8 @@ fn display_func(tables: &Tables, f: &crate::trace::Frame) -> String {
 
 /// `gotrace inspect TRACE [BINARY] [--json]`
 pub fn run(trace: &Path, binary: Option<&Path>, json: bool) -> anyhow::Result<()> {
-    let data = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;
-    let mut reader = Reader::open(&data, binary).with_context(|| trace.display().to_string())?;
+    let file = TraceFile::open(trace).with_context(|| format!("cannot read {}", trace.display()))?;
+    let mut reader = Reader::open_file(&file, binary).with_context(|| trace.display().to_string())?;
     let summary = Summary::collect(&mut reader, &Step::start("reading the trace")).with_context(|| trace.display().to_string())?;
     let text = if json { serde_json::to_string_pretty(&summary)? + "\n" } else { summary.to_text() };
     crate::output::write_stdout(text.as_bytes())

@@ -86,6 +86,10 @@ enum Inner<'a> {
 
 /// A streaming reader over a whole trace held in memory. Events come out in one global
 /// order consistent with the runtime's sequence rules, timestamps in ns from trace start.
+///
+/// Over a [`TraceFile`], a new-format trace (Go 1.22+) costs about one generation of memory:
+/// the reader gives back each generation's bytes once it has read them. Old-format traces
+/// are read whole, whatever holds them: their events are ordered across the whole file.
 pub struct Reader<'a> {
     format: Format,
     tables: Tables,
@@ -94,6 +98,16 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub fn new(data: &'a [u8]) -> Result<Self> {
+        Reader::read(data, None)
+    }
+
+    /// Like [`Reader::new`] on the file's bytes, giving each generation of a new-format trace
+    /// back to `file` once it has been read.
+    pub fn from_file(file: &'a TraceFile) -> Result<Self> {
+        Reader::read(file.bytes(), Some(file))
+    }
+
+    fn read(data: &'a [u8], file: Option<&'a TraceFile>) -> Result<Self> {
         let format = Format::detect(data)?;
         if data.len() == HEADER_LEN {
             // Go would read this as an empty trace; it almost always means the program ended
@@ -106,7 +120,7 @@ impl<'a> Reader<'a> {
         let mut tables = Tables::default();
         let inner = match format {
             Format::V1 { minor } => Inner::V1(v1::Reader::new(data, minor, &mut tables)?),
-            Format::V2 { minor } => Inner::V2(v2::Reader::new(data, minor, &mut tables)?),
+            Format::V2 { minor } => Inner::V2(v2::Reader::new(data, file, minor)?),
         };
         Ok(Reader { format, tables, inner })
     }
@@ -124,11 +138,19 @@ impl<'a> Reader<'a> {
     /// program `binary` when one is given. Other traces name their own frames: the binary is
     /// not read then (its debug information takes longer to load than a small trace).
     pub fn open(data: &'a [u8], binary: Option<&Path>) -> std::result::Result<Self, OpenError> {
-        let mut reader = Reader::new(data)?;
-        if let Some(binary) = binary.filter(|_| reader.tables.has_bare_frames()) {
-            reader.symbolize(binary)?;
+        Reader::new(data)?.named_by(binary)
+    }
+
+    /// [`Reader::open`] for [`Reader::from_file`].
+    pub fn open_file(file: &'a TraceFile, binary: Option<&Path>) -> std::result::Result<Self, OpenError> {
+        Reader::from_file(file)?.named_by(binary)
+    }
+
+    fn named_by(mut self, binary: Option<&Path>) -> std::result::Result<Self, OpenError> {
+        if let Some(binary) = binary.filter(|_| self.tables.has_bare_frames()) {
+            self.symbolize(binary)?;
         }
-        Ok(reader)
+        Ok(self)
     }
 
     /// Resolves bare PCs (Go 1.5/1.6 traces) against the program binary.
@@ -217,5 +239,33 @@ mod tests {
             assert!(!err.to_string().contains('\n'));
         }
         assert!(matches!(Format::detect(b"go 1.2"), Err(TraceError::Truncated { .. })));
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/traces/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    /// Every event of `reader`, or the error that stopped it, with the warnings.
+    fn read_all(mut reader: Reader<'_>) -> (Vec<Event>, std::result::Result<(), TraceError>, Vec<String>) {
+        let mut events = Vec::new();
+        let end = reader.for_each_event(|ev, _| events.push(*ev));
+        (events, end, reader.warnings().to_vec())
+    }
+
+    #[test]
+    fn a_cut_file_reads_as_the_same_bytes_in_memory_do() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["pingpong_1_21.trace", "pingpong_1_22.trace", "pingpong_1_27.trace"] {
+            let data = fixture(name);
+            for cut in [HEADER_LEN, HEADER_LEN + 1, data.len() / 3, data.len() / 2, data.len() - 1] {
+                let path = dir.path().join("cut.trace");
+                std::fs::write(&path, &data[..cut]).unwrap();
+                let file = TraceFile::open(&path).unwrap();
+                let expected = Reader::new(&data[..cut]).map(read_all);
+                let got = Reader::from_file(&file).map(read_all);
+                assert_eq!(got, expected, "{name} cut at byte {cut}");
+                assert!(expected.is_err() || expected.is_ok_and(|(_, end, _)| end.is_err()), "{name} cut at {cut} is no trace");
+            }
+        }
     }
 }

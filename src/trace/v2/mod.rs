@@ -4,7 +4,8 @@
 //! and frequency tables they use. The reader handles one generation at a time: it indexes the
 //! batches (byte ranges only), interns the tables, then merges the per-M streams lazily,
 //! always taking the earliest event whose scheduling preconditions hold (see [`order`]).
-//! Events are timed as Go's reader times them (see [`timeline`]).
+//! Events are timed as Go's reader times them (see [`timeline`]). Reading a [`TraceFile`], it
+//! gives back each generation's bytes once it has moved past them.
 
 mod cursor;
 mod events;
@@ -22,6 +23,7 @@ use self::tables::GenTables;
 use self::timeline::Timeline;
 use super::error::{Result, TraceError};
 use super::event::Event;
+use super::file::TraceFile;
 use super::tables::Tables;
 use super::HEADER_LEN;
 
@@ -29,8 +31,10 @@ use super::HEADER_LEN;
 pub struct Reader<'a>(Box<State<'a>>);
 
 impl<'a> Reader<'a> {
-    pub fn new(data: &'a [u8], minor: u32, tables: &mut Tables) -> Result<Self> {
-        State::new(data, minor, tables).map(|s| Reader(Box::new(s)))
+    /// A reader from the first generation of `data`, which are the bytes of `file` when given
+    /// (each generation is then given back to it once read).
+    pub fn new(data: &'a [u8], file: Option<&'a TraceFile>, minor: u32) -> Result<Self> {
+        State::new(data, file, minor).map(|s| Reader(Box::new(s)))
     }
 
     pub fn warnings(&self) -> &[String] {
@@ -64,13 +68,18 @@ impl<'a> Reader<'a> {
 
 struct State<'a> {
     data: &'a [u8],
+    /// Where `data` comes from, when it can take back what was read.
+    file: Option<&'a TraceFile>,
     minor: u32,
     table: EventTable,
     gen: Generation,
     /// The current generation's clock.
     clock: Clock,
-    /// `false` before the first generation was read.
-    started: bool,
+    /// The number of the generation read last (`None` before the first of the file).
+    prev: Option<u64>,
+    /// Where the current generation starts, and where the next one does.
+    gen_start: usize,
+    next_start: usize,
     gen_tables: GenTables,
     order: Ordering,
     /// One cursor per M of the generation.
@@ -88,18 +97,21 @@ struct State<'a> {
 }
 
 impl<'a> State<'a> {
-    fn new(data: &'a [u8], minor: u32, _tables: &mut Tables) -> Result<Self> {
+    fn new(data: &'a [u8], file: Option<&'a TraceFile>, minor: u32) -> Result<Self> {
         if !events::supported(minor) {
             return Err(TraceError::Unsupported { header: format!("go 1.{minor} trace") });
         }
         Ok(State {
             data,
+            file,
             minor,
             table: EventTable::new(minor),
             gen: Generation::default(),
             // Replaced by each generation's own before any of its events is read.
             clock: Clock::WholeNs(1),
-            started: false,
+            prev: None,
+            gen_start: HEADER_LEN,
+            next_start: HEADER_LEN,
             gen_tables: GenTables::default(),
             order: Ordering::default(),
             cursors: Vec::new(),
@@ -156,13 +168,16 @@ impl<'a> State<'a> {
 
     /// Indexes the next generation and sets up its cursors; `false` at the end of the file.
     fn next_generation(&mut self, tables: &mut Tables) -> Result<bool> {
-        let (start, prev) = if self.started { (self.gen.end, Some(self.gen.gen)) } else { (HEADER_LEN, None) };
+        let (start, prev) = (self.next_start, self.prev);
+        if let Some(file) = self.file {
+            file.release(self.gen_start..start);
+        }
         self.clock = match self.gen.scan(self.data, start, self.minor, prev) {
             Ok(Some(clock)) => clock,
             Ok(None) => return Ok(false),
             // A program that crashed or was killed leaves its last generation cut off; the
             // complete ones before it are still the program's story up to then.
-            Err(TraceError::Truncated { offset, .. }) if self.started => {
+            Err(TraceError::Truncated { offset, .. }) if prev.is_some() => {
                 self.warnings.push(format!(
                     "the trace is cut off at byte {offset} (the program crashed or was killed): read up to the end of generation {}",
                     prev.unwrap_or(0)
@@ -171,7 +186,9 @@ impl<'a> State<'a> {
             }
             Err(e) => return Err(e),
         };
-        self.started = true;
+        self.prev = Some(self.gen.gen);
+        self.gen_start = start;
+        self.next_start = self.gen.end;
         // Go's reader hands out a Sync event between generations: Go 1.25+ at the start of
         // each, at its earliest batch's time; Go 1.22-1.24 (formats 1.22 and 1.23) at the end
         // of each, at the last event's time (the last one's follows every event: no matter).
