@@ -5,12 +5,14 @@
 //! batches (byte ranges only), interns the tables, then merges the per-M streams lazily,
 //! always taking the earliest event whose scheduling preconditions hold (see [`order`]).
 //! Events are timed as Go's reader times them (see [`timeline`]). Reading a [`TraceFile`], it
-//! gives back each generation's bytes once it has moved past them.
+//! gives back each generation's bytes once it has moved past them, and it marks where each
+//! generation starts so that a later reader can start there (see [`mark`]).
 
 mod cursor;
 mod events;
 mod generation;
 mod idmap;
+mod mark;
 mod order;
 mod tables;
 mod timeline;
@@ -27,6 +29,8 @@ use super::file::TraceFile;
 use super::tables::Tables;
 use super::HEADER_LEN;
 
+pub use self::mark::GenerationMark;
+
 /// Boxed: the reader's state is large, and it sits in an enum next to the old-format reader.
 pub struct Reader<'a>(Box<State<'a>>);
 
@@ -35,6 +39,24 @@ impl<'a> Reader<'a> {
     /// (each generation is then given back to it once read).
     pub fn new(data: &'a [u8], file: Option<&'a TraceFile>, minor: u32) -> Result<Self> {
         State::new(data, file, minor).map(|s| Reader(Box::new(s)))
+    }
+
+    /// A reader from the generation at `mark`, one that a reader of the same bytes recorded.
+    pub fn resume(data: &'a [u8], file: Option<&'a TraceFile>, minor: u32, mark: &GenerationMark) -> Result<Self> {
+        if mark.offset >= data.len() {
+            return Err(TraceError::truncated(data.len(), format_args!("generation {} at byte {}", mark.gen, mark.offset)));
+        }
+        let mut state = State::new(data, file, minor)?;
+        state.next_start = mark.offset;
+        state.prev = mark.prev;
+        state.timeline = mark.timeline.clone();
+        Ok(Reader(Box::new(state)))
+    }
+
+    /// The generations read so far, in file order; the last one's times and count grow
+    /// while its events are read.
+    pub fn generations(&self) -> &[GenerationMark] {
+        &self.0.marks
     }
 
     pub fn warnings(&self) -> &[String] {
@@ -77,9 +99,10 @@ struct State<'a> {
     clock: Clock,
     /// The number of the generation read last (`None` before the first of the file).
     prev: Option<u64>,
-    /// Where the current generation starts, and where the next one does.
-    gen_start: usize,
+    /// Where the next generation starts.
     next_start: usize,
+    /// One per generation read, the current one last.
+    marks: Vec<GenerationMark>,
     gen_tables: GenTables,
     order: Ordering,
     /// One cursor per M of the generation.
@@ -110,8 +133,8 @@ impl<'a> State<'a> {
             // Replaced by each generation's own before any of its events is read.
             clock: Clock::WholeNs(1),
             prev: None,
-            gen_start: HEADER_LEN,
             next_start: HEADER_LEN,
+            marks: Vec::new(),
             gen_tables: GenTables::default(),
             order: Ordering::default(),
             cursors: Vec::new(),
@@ -169,9 +192,10 @@ impl<'a> State<'a> {
     /// Indexes the next generation and sets up its cursors; `false` at the end of the file.
     fn next_generation(&mut self, tables: &mut Tables) -> Result<bool> {
         let (start, prev) = (self.next_start, self.prev);
-        if let Some(file) = self.file {
-            file.release(self.gen_start..start);
+        if let (Some(file), Some(mark)) = (self.file, self.marks.last()) {
+            file.release(mark.offset..start);
         }
+        let timeline = self.timeline.clone();
         self.clock = match self.gen.scan(self.data, start, self.minor, prev) {
             Ok(Some(clock)) => clock,
             Ok(None) => return Ok(false),
@@ -186,8 +210,8 @@ impl<'a> State<'a> {
             }
             Err(e) => return Err(e),
         };
+        self.marks.push(GenerationMark::new(self.gen.gen, start, prev, timeline));
         self.prev = Some(self.gen.gen);
-        self.gen_start = start;
         self.next_start = self.gen.end;
         // Go's reader hands out a Sync event between generations: Go 1.25+ at the start of
         // each, at its earliest batch's time; Go 1.22-1.24 (formats 1.22 and 1.23) at the end
@@ -246,6 +270,9 @@ impl<'a> State<'a> {
             return Ok(false);
         }
         self.pending.stamp(&mut self.timeline, c.ev.ns);
+        if let (Some((n, first, last)), Some(mark)) = (self.pending.times(), self.marks.last_mut()) {
+            mark.handed_out(n, first, last);
+        }
         if c.advance(self.data, &self.gen.batches, &self.table, self.clock)? {
             self.frontier[i].0 = c.ev.ns;
             heap_update(&mut self.frontier, i);
