@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::model::channels::Table as ChannelTable;
 use crate::model::{closable, SourceLines};
 use crate::progress::Step;
-use crate::trace::{EventKind, GoId, Reader, StackId, StrId, Tables, KIND_NAMES};
+use crate::trace::{EventKind, GoId, Reader, StackId, StrId, Tables, TraceFile, KIND_NAMES};
 
 /// How many blocking stacks the summary lists.
 const TOP_STACKS: usize = 10;
@@ -103,7 +103,9 @@ impl Summary {
         let mut last_ts = 0;
         // Per-event bookkeeping is array indexing or a fast hash: this loop runs millions of times.
         let mut by_kind = [0u64; KIND_NAMES.len()];
-        let mut creations: Vec<StackId> = Vec::new();
+        // Counted by start stack, not listed: a long trace creates millions of goroutines
+        // from a few places.
+        let mut creations: FxHashMap<StackId, u64> = FxHashMap::default();
         let mut block_stacks: FxHashMap<(StackId, StrId), u64> = FxHashMap::default();
         // What each goroutine last blocked on, to tell which wake-ups a close could be.
         let mut blocked_on: FxHashMap<GoId, StrId> = FxHashMap::default();
@@ -117,7 +119,7 @@ impl Summary {
             last_ts = ev.ts;
             by_kind[ev.kind.index()] += 1;
             match ev.kind {
-                EventKind::GoCreate { start_stack, .. } => creations.push(start_stack),
+                EventKind::GoCreate { start_stack, .. } => *creations.entry(start_stack).or_default() += 1,
                 EventKind::GoExisting { .. } => s.goroutines.existing += 1,
                 EventKind::GoBlock { reason } => {
                     *block_stacks.entry((ev.stack, reason)).or_default() += 1;
@@ -136,8 +138,9 @@ impl Summary {
         let tables = reader.tables();
         s.duration_ns = reader.end_ns().unwrap_or(last_ts - first_ts.unwrap_or(0));
         s.events_by_kind = KIND_NAMES.iter().zip(by_kind).filter(|&(_, n)| n > 0).map(|(&k, n)| (k, n)).collect();
-        s.goroutines.created = creations.len() as u64;
-        s.goroutines.user_created = creations.iter().filter(|&&st| start_function(tables, st).is_some_and(is_user_function)).count() as u64;
+        s.goroutines.created = creations.values().sum();
+        s.goroutines.user_created =
+            creations.iter().filter(|&(&st, _)| start_function(tables, st).is_some_and(is_user_function)).map(|(_, &n)| n).sum();
         for (&(_, reason), &n) in &block_stacks {
             *s.blocks.by_reason.entry(tables.str(reason).to_string()).or_default() += n;
         }
@@ -269,8 +272,8 @@ fn display_func(tables: &Tables, f: &crate::trace::Frame) -> String {
 
 /// `gotrace inspect TRACE [BINARY] [--json]`
 pub fn run(trace: &Path, binary: Option<&Path>, json: bool) -> anyhow::Result<()> {
-    let data = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;
-    let mut reader = Reader::open(&data, binary).with_context(|| trace.display().to_string())?;
+    let file = TraceFile::open(trace).with_context(|| format!("cannot read {}", trace.display()))?;
+    let mut reader = Reader::open_file(&file, binary).with_context(|| trace.display().to_string())?;
     let summary = Summary::collect(&mut reader, &Step::start("reading the trace")).with_context(|| trace.display().to_string())?;
     let text = if json { serde_json::to_string_pretty(&summary)? + "\n" } else { summary.to_text() };
     crate::output::write_stdout(text.as_bytes())

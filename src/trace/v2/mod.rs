@@ -4,12 +4,15 @@
 //! and frequency tables they use. The reader handles one generation at a time: it indexes the
 //! batches (byte ranges only), interns the tables, then merges the per-M streams lazily,
 //! always taking the earliest event whose scheduling preconditions hold (see [`order`]).
-//! Events are timed as Go's reader times them (see [`timeline`]).
+//! Events are timed as Go's reader times them (see [`timeline`]). Reading a [`TraceFile`], it
+//! gives back each generation's bytes once it has moved past them, and it marks where each
+//! generation starts so that a later reader can start there (see [`mark`]).
 
 mod cursor;
 mod events;
 mod generation;
 mod idmap;
+mod mark;
 mod order;
 mod tables;
 mod timeline;
@@ -22,15 +25,38 @@ use self::tables::GenTables;
 use self::timeline::Timeline;
 use super::error::{Result, TraceError};
 use super::event::Event;
+use super::file::TraceFile;
 use super::tables::Tables;
 use super::HEADER_LEN;
+
+pub use self::mark::GenerationMark;
 
 /// Boxed: the reader's state is large, and it sits in an enum next to the old-format reader.
 pub struct Reader<'a>(Box<State<'a>>);
 
 impl<'a> Reader<'a> {
-    pub fn new(data: &'a [u8], minor: u32, tables: &mut Tables) -> Result<Self> {
-        State::new(data, minor, tables).map(|s| Reader(Box::new(s)))
+    /// A reader from the first generation of `data`, which are the bytes of `file` when given
+    /// (each generation is then given back to it once read).
+    pub fn new(data: &'a [u8], file: Option<&'a TraceFile>, minor: u32) -> Result<Self> {
+        State::new(data, file, minor).map(|s| Reader(Box::new(s)))
+    }
+
+    /// A reader from the generation at `mark`, one that a reader of the same bytes recorded.
+    pub fn resume(data: &'a [u8], file: Option<&'a TraceFile>, minor: u32, mark: &GenerationMark) -> Result<Self> {
+        if mark.offset >= data.len() {
+            return Err(TraceError::truncated(data.len(), format_args!("generation {} at byte {}", mark.gen, mark.offset)));
+        }
+        let mut state = State::new(data, file, minor)?;
+        state.next_start = mark.offset;
+        state.prev = mark.prev;
+        state.timeline = mark.timeline.clone();
+        Ok(Reader(Box::new(state)))
+    }
+
+    /// The generations read so far, in file order; the last one's times and count grow
+    /// while its events are read.
+    pub fn generations(&self) -> &[GenerationMark] {
+        &self.0.marks
     }
 
     pub fn warnings(&self) -> &[String] {
@@ -64,13 +90,19 @@ impl<'a> Reader<'a> {
 
 struct State<'a> {
     data: &'a [u8],
+    /// Where `data` comes from, when it can take back what was read.
+    file: Option<&'a TraceFile>,
     minor: u32,
     table: EventTable,
     gen: Generation,
     /// The current generation's clock.
     clock: Clock,
-    /// `false` before the first generation was read.
-    started: bool,
+    /// The number of the generation read last (`None` before the first of the file).
+    prev: Option<u64>,
+    /// Where the next generation starts.
+    next_start: usize,
+    /// One per generation read, the current one last.
+    marks: Vec<GenerationMark>,
     gen_tables: GenTables,
     order: Ordering,
     /// One cursor per M of the generation.
@@ -88,18 +120,21 @@ struct State<'a> {
 }
 
 impl<'a> State<'a> {
-    fn new(data: &'a [u8], minor: u32, _tables: &mut Tables) -> Result<Self> {
+    fn new(data: &'a [u8], file: Option<&'a TraceFile>, minor: u32) -> Result<Self> {
         if !events::supported(minor) {
             return Err(TraceError::Unsupported { header: format!("go 1.{minor} trace") });
         }
         Ok(State {
             data,
+            file,
             minor,
             table: EventTable::new(minor),
             gen: Generation::default(),
             // Replaced by each generation's own before any of its events is read.
             clock: Clock::WholeNs(1),
-            started: false,
+            prev: None,
+            next_start: HEADER_LEN,
+            marks: Vec::new(),
             gen_tables: GenTables::default(),
             order: Ordering::default(),
             cursors: Vec::new(),
@@ -156,13 +191,17 @@ impl<'a> State<'a> {
 
     /// Indexes the next generation and sets up its cursors; `false` at the end of the file.
     fn next_generation(&mut self, tables: &mut Tables) -> Result<bool> {
-        let (start, prev) = if self.started { (self.gen.end, Some(self.gen.gen)) } else { (HEADER_LEN, None) };
+        let (start, prev) = (self.next_start, self.prev);
+        if let (Some(file), Some(mark)) = (self.file, self.marks.last()) {
+            file.release(mark.offset..start);
+        }
+        let timeline = self.timeline.clone();
         self.clock = match self.gen.scan(self.data, start, self.minor, prev) {
             Ok(Some(clock)) => clock,
             Ok(None) => return Ok(false),
             // A program that crashed or was killed leaves its last generation cut off; the
             // complete ones before it are still the program's story up to then.
-            Err(TraceError::Truncated { offset, .. }) if self.started => {
+            Err(TraceError::Truncated { offset, .. }) if prev.is_some() => {
                 self.warnings.push(format!(
                     "the trace is cut off at byte {offset} (the program crashed or was killed): read up to the end of generation {}",
                     prev.unwrap_or(0)
@@ -171,7 +210,9 @@ impl<'a> State<'a> {
             }
             Err(e) => return Err(e),
         };
-        self.started = true;
+        self.marks.push(GenerationMark::new(self.gen.gen, start, prev, timeline));
+        self.prev = Some(self.gen.gen);
+        self.next_start = self.gen.end;
         // Go's reader hands out a Sync event between generations: Go 1.25+ at the start of
         // each, at its earliest batch's time; Go 1.22-1.24 (formats 1.22 and 1.23) at the end
         // of each, at the last event's time (the last one's follows every event: no matter).
@@ -229,6 +270,9 @@ impl<'a> State<'a> {
             return Ok(false);
         }
         self.pending.stamp(&mut self.timeline, c.ev.ns);
+        if let (Some((n, first, last)), Some(mark)) = (self.pending.times(), self.marks.last_mut()) {
+            mark.handed_out(n, first, last);
+        }
         if c.advance(self.data, &self.gen.batches, &self.table, self.clock)? {
             self.frontier[i].0 = c.ev.ns;
             heap_update(&mut self.frontier, i);

@@ -163,6 +163,14 @@ impl Pending {
         ev
     }
 
+    /// How many events the last trace event turned into, with the times of the first and
+    /// the last of them; `None` when it turned into none.
+    #[inline]
+    pub fn times(&self) -> Option<(usize, u64, u64)> {
+        let events = &self.events[..self.len];
+        Some((self.len, events.first()?.ts, events.last()?.ts))
+    }
+
     /// Times the translation of a trace event at `ns` as Go's reader times what it hands out
     /// for it: one Go event per translated event (a coroutine switch is three in Go too), or
     /// one that is not handed out here (a status re-stated at a new generation, say).

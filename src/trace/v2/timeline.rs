@@ -10,7 +10,7 @@
 //! event that changes anything.
 
 /// Go's clock over the events in the order it hands them out, in absolute nanoseconds.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Timeline {
     /// Go's `lastTs`: the time of the last event handed out, Sync events included.
     last: u64,
