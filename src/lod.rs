@@ -259,7 +259,7 @@ impl Sketch {
     /// The overview: what is drawn, with the stacks it refers to numbered from `tables`.
     pub fn overview(self, ending: Ending, tables: &Tables) -> Overview {
         let mut drawn = self.finish(&ending.meta, |g| ending.shows(g));
-        let Ending { meta, mut goroutines, mut channels } = ending;
+        let Ending { meta, mut goroutines, mut channels, .. } = ending;
         let stacks = crate::model::number_stacks(tables, |f| {
             goroutines.iter_mut().for_each(|g| f(&mut g.create_stack));
             channels.iter_mut().for_each(|c| f(&mut c.make_stack));

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::lod::{Budget, Drawn, Overview, Picture, Sketch, TimeRange, Window};
-use crate::model::{self, Model, Stack};
+use crate::model::{self, Model, Stack, Start};
 use crate::serve::{self, ServeOptions, Shown};
-use crate::trace::{Format, Reader};
+use crate::trace::{Format, GenerationMark, Reader, TraceFile};
 
 #[derive(Debug, Clone, Default)]
 pub struct ViewOptions {
@@ -38,8 +38,8 @@ fn model_of(data: &[u8], binary: Option<&Path>, all: bool) -> anyhow::Result<Mod
 
 /// Shows `trace` as `opts` asks. `trace` may also be a model that `-o` wrote, to view it again.
 pub fn view_trace(trace: &Path, binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
-    let data = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;
-    view_bytes(&data, binary, opts).with_context(|| trace.display().to_string())
+    let file = TraceFile::open(trace).with_context(|| format!("cannot read {}", trace.display()))?;
+    view_file(&file, binary, opts).with_context(|| trace.display().to_string())
 }
 
 /// The model of `trace`, a trace file or a model that `-o` wrote.
@@ -55,16 +55,17 @@ fn load_bytes(data: &[u8], binary: Option<&Path>, all: bool) -> anyhow::Result<M
 /// `gotrace view` with no trace: the bundled example.
 pub fn view_example(opts: &ViewOptions) -> anyhow::Result<()> {
     eprintln!("gotrace: no trace given; showing the bundled example (a ping-pong between two goroutines)");
-    view_bytes(EXAMPLE_TRACE, None, opts)
+    view_file(&TraceFile::from_vec(EXAMPLE_TRACE.to_vec()), None, opts)
 }
 
 /// Shows a trace or a model file. A page (`--html`, the served viewer's first one) needs only
 /// what it draws, so a trace is read into that alone, not into its model; `-o` needs the model.
-fn view_bytes(data: &[u8], binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
+fn view_file(file: &TraceFile, binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
+    let data = file.bytes();
     if looks_like_json(data) {
         return show(Model::from_json(data)?, opts);
     }
-    let trace = Trace { data, binary, options: model::Options { all: opts.all } };
+    let mut trace = Trace { file, binary, options: model::Options { all: opts.all }, marks: Vec::new() };
     if let Some(path) = &opts.json_out {
         let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
         let duration_ns = trace.write_json(file).with_context(|| format!("cannot write {}", path.display()))?;
@@ -121,31 +122,44 @@ pub fn show(model: Model, opts: &ViewOptions) -> anyhow::Result<()> {
 
 /// A trace to be read again for each picture, never held as a model.
 struct Trace<'a> {
-    data: &'a [u8],
+    file: &'a TraceFile,
     binary: Option<&'a Path>,
     options: model::Options,
+    /// Where each generation of a new-format trace starts, and what every goroutine was
+    /// doing there, once read through.
+    marks: Vec<(GenerationMark, Start)>,
 }
 
 impl Trace<'_> {
-    /// The picture of `window` (its end `u64::MAX` for the trace's), from one pass.
-    fn overview(&self, window: Window) -> anyhow::Result<Overview> {
-        let mut reader = Reader::open(self.data, self.binary)?;
-        let (sketch, ending) = model::read(&mut reader, self.options, Sketch::new(window, Budget::default()))?;
+    /// The picture of `window` (its end `u64::MAX` for the trace's), from one pass that also
+    /// notes where each generation starts.
+    fn overview(&mut self, window: Window) -> anyhow::Result<Overview> {
+        let mut reader = Reader::open_file(self.file, self.binary)?;
+        let (sketch, mut ending) = model::read(&mut reader, self.options, Sketch::new(window, Budget::default()))?;
+        self.marks = reader.generations().iter().cloned().zip(std::mem::take(&mut ending.starts)).collect();
         Ok(sketch.overview(ending, reader.tables()))
     }
 
     /// Writes the model as JSON, streamed (see [`model::write_json`]); the trace's duration.
     fn write_json(&self, out: impl std::io::Write) -> anyhow::Result<u64> {
-        let mut first = Reader::open(self.data, self.binary)?;
-        let mut second = Reader::open(self.data, self.binary)?;
+        let mut first = Reader::open_file(self.file, self.binary)?;
+        let mut second = Reader::open_file(self.file, self.binary)?;
         Ok(model::write_json(&mut first, &mut second, self.options, out)?)
     }
 
-    /// What is drawn of `window`, and the stacks it refers to, from the events up to its end;
-    /// the goroutines and metadata are the whole trace's (`context`).
+    /// A pass into `sink` from the last generation that starts before `ns` (from the start
+    /// of the trace when there are no generations to start at), and its reader.
+    fn pass_from<S: model::Sink>(&self, ns: u64, sink: S) -> anyhow::Result<(Reader<'_>, model::Pass<S>)> {
+        match self.marks.iter().rev().find(|(m, _)| m.events > 0 && m.first_ns <= ns) {
+            Some((mark, start)) => Ok((Reader::resume(self.file, mark)?, model::Pass::resumed(sink, start))),
+            None => Ok((Reader::open_file(self.file, self.binary)?, model::Pass::new(sink))),
+        }
+    }
+
+    /// What is drawn of `window`, and the stacks it refers to, from the events of the
+    /// generations it overlaps; the goroutines and metadata are the whole trace's (`context`).
     fn detail(&self, window: Window, context: &Model) -> anyhow::Result<(Drawn, Vec<Stack>)> {
-        let mut reader = Reader::open(self.data, self.binary)?;
-        let mut pass = model::Pass::new(Sketch::new(window, Budget::default()));
+        let (mut reader, mut pass) = self.pass_from(window.start_ns, Sketch::new(window, Budget::default()))?;
         // Read on past the window by its length, so that most messages sent in it are
         // received; what is still open then ends there, outside the window.
         let stop_ns = window.end_ns.saturating_add(window.end_ns - window.start_ns);

@@ -6,12 +6,15 @@
 //! a ping-pong, goroutines that come and go, a goroutine in a blocking read across a
 //! generation's end, garbage collections and CPU profile samples.
 
+mod browser;
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use browser::{get, Server};
 use gotrace::trace::{Event, EventKind, GenerationMark, Reader, StackId, StrId, Tables, TraceFile};
+use serde_json::Value;
 
 const PROGRAM: &str = r#"package main
 
@@ -242,4 +245,62 @@ fn generations_of_a_go_1_25_trace() {
 #[test]
 fn generations_of_a_go_1_27_trace() {
     generations_of("1.27");
+}
+
+/// The served viewer draws a zoomed window from the generation it lies in, read again: what
+/// it draws is what the model that `-o` writes (read from the start) has there, the
+/// goroutines blocked or in a syscall since an earlier generation included.
+#[test]
+fn zoomed_windows_of_later_generations_are_drawn_as_the_model_has_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(trace) = trace_of("1.27.3", &dir) else { return };
+    let json = dir.path().join("model.json");
+    let out = common::gotrace().arg("view").arg(&trace).arg("-o").arg(&json).output().unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let model: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let duration = model["meta"]["duration_ns"].as_u64().unwrap();
+    let server = Server::start(&trace, &[]);
+    let ns = |x: &Value, field: &str| x[field].as_u64().unwrap();
+    for k in 1..10 {
+        let (from, to) = (duration * k / 10, duration * k / 10 + 20_000_000);
+        let (status, body) = get(&server.url, &format!("/picture.json?from={from}&to={to}"));
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let picture: Value = serde_json::from_slice(&body).unwrap();
+        assert!(picture["lod"]["segments"]["cell_ns"].is_null() && picture["lod"]["messages"]["cell_ns"].is_null(), "{}", picture["lod"]);
+        // Segments as drawn in the window: clipped to it.
+        let segments = |items: &Value| {
+            let mut s: Vec<(u64, String, u64, u64)> = items
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| ns(s, "end_ns") > from && ns(s, "start_ns") < to)
+                .map(|s| {
+                    (ns(s, "goroutine"), s["state"].as_str().unwrap().to_string(), ns(s, "start_ns").max(from), ns(s, "end_ns").min(to))
+                })
+                .collect();
+            s.sort();
+            s
+        };
+        let messages = |items: &Value| {
+            let mut m: Vec<(u64, u64, u64, u64)> = items
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| (from..to).contains(&ns(m, "send_ns")))
+                .map(|m| (ns(m, "send_ns"), ns(m, "recv_ns"), ns(m, "from"), ns(m, "to")))
+                .collect();
+            m.sort();
+            m
+        };
+        let expected = segments(&model["segments"]);
+        assert!(expected.len() > 10, "window {k}/10 holds segments");
+        let got = segments(&picture["segments"]);
+        let only_got: Vec<_> = got.iter().filter(|x| !expected.contains(x)).collect();
+        let only_expected: Vec<_> = expected.iter().filter(|x| !got.contains(x)).collect();
+        assert!(
+            only_got.is_empty() && only_expected.is_empty(),
+            "window {k}/10: {from}..{to}: drawn but not in the model {only_got:?}, in the model but not drawn {only_expected:?}"
+        );
+        assert_eq!(messages(&picture["messages"]), messages(&model["messages"]), "window {k}/10: {from}..{to}");
+    }
 }

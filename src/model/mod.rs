@@ -22,7 +22,7 @@ pub use channels::Channel;
 pub use check::{Check, Leak, Outcome};
 pub use goroutines::Goroutine;
 pub use messages::{closable, kept, ChannelTruth, Message, MessageKind, SourceLines};
-pub use segments::{Segment, State};
+pub use segments::{Segment, Start, State};
 pub use stacks::{Frame, Stack, StackRef};
 pub use stream::{write_json, WriteError};
 
@@ -89,6 +89,9 @@ pub struct Ending {
     pub meta: Meta,
     pub goroutines: Vec<Goroutine>,
     pub channels: Vec<Channel>,
+    /// Where each generation of a new-format trace starts, what every goroutine was doing
+    /// (one per `Reader::generations`): a pass from there on starts from it.
+    pub starts: Vec<Start>,
 }
 
 impl Ending {
@@ -107,10 +110,21 @@ impl Ending {
 pub fn read<S: Sink>(reader: &mut Reader<'_>, options: Options, sink: S) -> crate::trace::Result<(S, Ending)> {
     let mut pass = Pass::new(sink);
     let progress = Step::start("reading the trace");
-    reader.for_each_event(|ev, tables| {
-        pass.apply(tables, ev);
-        progress.events(pass.events);
-    })?;
+    let generations = std::cell::Cell::new(0);
+    reader.for_each_event_by_generation(
+        |ev, tables| {
+            // Before the first event of a generation: what it starts from.
+            while pass.starts.len() < generations.get() {
+                pass.starts.push(pass.segments.start());
+            }
+            pass.apply(tables, ev);
+            progress.events(pass.events);
+        },
+        || generations.set(generations.get() + 1),
+    )?;
+    while pass.starts.len() < generations.get() {
+        pass.starts.push(pass.segments.start());
+    }
     let end_ns = reader.end_ns().unwrap_or(pass.last_ns);
     Ok(pass.finish(reader, end_ns, options))
 }
@@ -124,18 +138,32 @@ pub struct Pass<S> {
     sink: S,
     events: u64,
     last_ns: u64,
+    starts: Vec<Start>,
 }
 
 impl<S: Sink> Pass<S> {
     pub fn new(sink: S) -> Self {
+        Pass::resumed(sink, &Start::default())
+    }
+
+    /// A pass over a trace read from a later generation on, which starts from what a pass
+    /// from the start knew there (`Ending::starts`). Without it, a goroutine that did nothing
+    /// for a while would be seen only where the generation states its status: when something
+    /// first happens to it, or at the generation's end.
+    pub fn resumed(sink: S, start: &Start) -> Self {
+        let mut goroutines = goroutines::Table::default();
+        for g in start.goroutines() {
+            goroutines.existing(g, 0);
+        }
         Pass {
-            goroutines: goroutines::Table::default(),
-            segments: segments::Tracker::default(),
+            goroutines,
+            segments: segments::Tracker::from_start(start),
             messages: messages::Matcher::default(),
             channels: channels::Table::default(),
             sink,
             events: 0,
             last_ns: 0,
+            starts: Vec::new(),
         }
     }
 
@@ -213,7 +241,7 @@ impl<S: Sink> Pass<S> {
         let (channel_truth, unattributed) = self.messages.finish();
         let meta =
             Meta { format: reader.format().to_string(), duration_ns: end_ns, channel_truth, unattributed, hidden_goroutines: hidden };
-        (self.sink, Ending { meta, goroutines, channels: self.channels.finish() })
+        (self.sink, Ending { meta, goroutines, channels: self.channels.finish(), starts: self.starts })
     }
 }
 
@@ -240,7 +268,7 @@ impl Collect {
         let mut messages: Vec<Message> =
             self.messages.into_iter().filter(|(m, inferred)| ending.keeps(m, *inferred)).map(|(m, _)| m).collect();
         messages::order(&mut messages);
-        let Ending { meta, mut goroutines, mut channels } = ending;
+        let Ending { meta, mut goroutines, mut channels, .. } = ending;
         let stacks = export_stacks(reader.tables(), &mut goroutines, &mut segments, &mut messages, &mut channels);
         Model { version: JSON_VERSION, meta, goroutines, segments, messages, channels, stacks, check: None }
     }

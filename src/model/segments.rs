@@ -60,7 +60,19 @@ pub struct Segment {
     pub stack: Option<StackRef>,
 }
 
-#[derive(Clone)]
+/// What every goroutine was doing where a generation of the trace starts: a pass that reads
+/// only from there on starts from it, as if it had read everything before. Stacks are left
+/// out: their ids are those of the reader that took this.
+#[derive(Clone, Debug, Default)]
+pub struct Start(Vec<(GoId, Open)>);
+
+impl Start {
+    pub fn goroutines(&self) -> impl Iterator<Item = GoId> + '_ {
+        self.0.iter().map(|(g, _)| *g)
+    }
+}
+
+#[derive(Clone, Debug)]
 struct Open {
     state: State,
     reason: Option<Arc<str>>,
@@ -104,6 +116,18 @@ impl Tracker {
 
     pub fn current(&self, g: GoId) -> Option<Current<'_>> {
         self.open.get(&g).map(|o| Current { state: o.state, reason: o.reason.as_deref(), stack: o.stack, since: o.since })
+    }
+
+    /// What each goroutine is doing now, for a pass that starts here (see [`Start`]).
+    pub fn start(&self) -> Start {
+        let mut open: Vec<(GoId, Open)> = self.open.iter().map(|(&g, o)| (g, Open { stack: None, ..o.clone() })).collect();
+        open.sort_by_key(|(g, _)| *g);
+        Start(open)
+    }
+
+    /// A tracker that goes on from `start`.
+    pub fn from_start(start: &Start) -> Tracker {
+        Tracker { open: start.0.iter().cloned().collect(), reasons: HashMap::default() }
     }
 
     /// The segments still open, ended with the trace at `end_ns`, by goroutine.

@@ -231,7 +231,13 @@ impl<'a> Reader<'a> {
 
     /// Hands every remaining event, in order, to `f` with the tables as they are at that
     /// event. Faster than a `next_event` loop: events are not copied out of the reader.
-    pub fn for_each_event(&mut self, mut f: impl FnMut(&Event, &Tables)) -> Result<()> {
+    pub fn for_each_event(&mut self, f: impl FnMut(&Event, &Tables)) -> Result<()> {
+        self.for_each_event_by_generation(f, || {})
+    }
+
+    /// [`Reader::for_each_event`], calling `at_generation` as each generation of a
+    /// new-format trace starts, before its first event (never for the old format).
+    pub fn for_each_event_by_generation(&mut self, mut f: impl FnMut(&Event, &Tables), mut at_generation: impl FnMut()) -> Result<()> {
         match &mut self.inner {
             Inner::V1(r) => {
                 while let Some(ev) = r.next_event(&mut self.tables)? {
@@ -239,7 +245,7 @@ impl<'a> Reader<'a> {
                 }
                 Ok(())
             }
-            Inner::V2(r) => r.for_each_event(&mut self.tables, &mut f),
+            Inner::V2(r) => r.for_each_event(&mut self.tables, &mut f, &mut at_generation),
         }
     }
 }

@@ -81,10 +81,16 @@ impl<'a> Reader<'a> {
         self.0.next_event(tables)
     }
 
-    /// Hands every remaining event to `f` where it lies, without copying it out.
+    /// Hands every remaining event to `f` where it lies, without copying it out; calls
+    /// `at_generation` as each generation starts, before its first event.
     #[inline]
-    pub fn for_each_event(&mut self, tables: &mut Tables, f: &mut impl FnMut(&Event, &Tables)) -> Result<()> {
-        self.0.for_each_event(tables, f)
+    pub fn for_each_event(
+        &mut self,
+        tables: &mut Tables,
+        f: &mut impl FnMut(&Event, &Tables),
+        at_generation: &mut impl FnMut(),
+    ) -> Result<()> {
+        self.0.for_each_event(tables, f, at_generation)
     }
 }
 
@@ -160,13 +166,17 @@ impl<'a> State<'a> {
     }
 
     #[inline]
-    fn for_each_event(&mut self, tables: &mut Tables, f: &mut impl FnMut(&Event, &Tables)) -> Result<()> {
+    fn for_each_event(&mut self, tables: &mut Tables, f: &mut impl FnMut(&Event, &Tables), at_generation: &mut impl FnMut()) -> Result<()> {
         loop {
             while let Some(ev) = self.pending.pop_ref() {
                 f(ev, tables);
             }
+            let generations = self.marks.len();
             if !self.read_on(tables)? {
                 return Ok(());
+            }
+            if self.marks.len() != generations {
+                at_generation();
             }
         }
     }
