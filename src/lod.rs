@@ -7,6 +7,7 @@
 //! the page can say it on screen. The grid is the finest that fits the budget; a window of
 //! time gets its own, finer grid, which is how the served viewer shows detail on zoom.
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap;
@@ -207,8 +208,8 @@ impl<'a> Pictures<'a> {
         // Two independent layers, one per core.
         std::thread::scope(|scope| {
             let segments = &mut layout.segments;
-            scope.spawn(move || model.segments.iter().for_each(|s| segments.push(s)));
-            in_window_messages(&model.messages, window).iter().for_each(|m| layout.messages.push(m));
+            scope.spawn(move || model.segments.iter().for_each(|s| segments.push(Cow::Borrowed(s))));
+            in_window_messages(&model.messages, window).iter().for_each(|m| layout.messages.push(Cow::Borrowed(m)));
         });
         // A hand-edited model file may have items of goroutines it does not list.
         let listed = |g: GoId| model.goroutines.binary_search_by_key(&g, |g| g.id).is_ok();
@@ -282,15 +283,18 @@ impl Sketch {
 
 impl Sink for Sketch {
     fn segment(&mut self, segment: Segment) {
-        self.segments.push(&segment);
+        self.segments.push(Cow::Owned(segment));
     }
 
     fn message(&mut self, message: Message, inferred: bool) {
-        if kept(message.kind, inferred, ChannelTruth::Inferred) {
-            self.if_inferred.push(&message);
-        }
-        if kept(message.kind, inferred, ChannelTruth::Exact) {
-            self.if_exact.push(&message);
+        match (kept(message.kind, inferred, ChannelTruth::Inferred), kept(message.kind, inferred, ChannelTruth::Exact)) {
+            (true, true) => {
+                self.if_inferred.push(Cow::Borrowed(&message));
+                self.if_exact.push(Cow::Owned(message));
+            }
+            (true, false) => self.if_inferred.push(Cow::Owned(message)),
+            (false, true) => self.if_exact.push(Cow::Owned(message)),
+            (false, false) => {}
         }
     }
 }
@@ -361,6 +365,8 @@ impl Run {
         Run { first: s, n: 1, time_in }
     }
 
+    /// Takes in `n` segments that end at `end_ns`; the run's state is settled when it is
+    /// drawn (see [`Run::drawn`]).
     fn absorb(&mut self, n: u32, end_ns: u64, time_in: &[u64; State::COUNT]) {
         self.n += n;
         for (t, add) in self.time_in.iter_mut().zip(time_in) {
@@ -368,10 +374,18 @@ impl Run {
         }
         let first = &mut self.first;
         first.end_ns = end_ns;
-        first.state = State::ALL.into_iter().max_by_key(|st| self.time_in[*st as usize]).unwrap_or(first.state);
         // A merged run has no one reason or place it blocked at.
         first.reason = None;
         first.stack = None;
+    }
+
+    /// The run as drawn: in the state it spent most time in.
+    fn drawn(self) -> Counted<Segment> {
+        let mut item = self.first;
+        if self.n > 1 {
+            item.state = State::ALL.into_iter().max_by_key(|st| self.time_in[*st as usize]).unwrap_or(item.state);
+        }
+        Counted { item, n: self.n, last_ns: None }
     }
 }
 
@@ -388,12 +402,12 @@ impl SegmentLayer {
         SegmentLayer { window, budget, cells: None, drawn: Vec::new(), open: FxHashMap::default() }
     }
 
-    pub fn push(&mut self, s: &Segment) {
-        if !overlaps(s, self.window) {
+    pub fn push(&mut self, s: Cow<'_, Segment>) {
+        if !overlaps(&s, self.window) {
             return;
         }
         match self.place(s.goroutine, s.start_ns, s.end_ns - s.start_ns, 1) {
-            Place::New => self.drawn.push(Run::of(s.clone())),
+            Place::New => self.drawn.push(Run::of(s.into_owned())),
             Place::Join(at) => {
                 let mut time_in = [0; State::COUNT];
                 time_in[s.state as usize] = s.end_ns - s.start_ns;
@@ -411,7 +425,9 @@ impl SegmentLayer {
     fn place(&mut self, g: GoId, start_ns: u64, len: u64, n: u32) -> Place {
         let Some(cells) = self.cells else { return Place::New };
         if n == 1 && len >= cells.len_ns() {
-            self.open.insert(g, (u64::MAX, 0));
+            if let Some(open) = self.open.get_mut(&g) {
+                open.0 = u64::MAX;
+            }
             return Place::New;
         }
         let cell = cells.of(self.window, start_ns);
@@ -436,8 +452,7 @@ impl SegmentLayer {
     }
 
     fn finish(self, shows: &impl Fn(GoId) -> bool) -> (Vec<Counted<Segment>>, Reduction) {
-        let drawn: Vec<Counted<Segment>> =
-            self.drawn.into_iter().filter(|r| shows(r.first.goroutine)).map(|r| Counted { item: r.first, n: r.n, last_ns: None }).collect();
+        let drawn: Vec<Counted<Segment>> = self.drawn.into_iter().filter(|r| shows(r.first.goroutine)).map(Run::drawn).collect();
         let reduction = reduction(&drawn, self.cells);
         (drawn, reduction)
     }
@@ -491,13 +506,13 @@ impl MessageLayer {
         MessageLayer { window, budget, cells: None, drawn: Vec::new(), arrows: FxHashMap::default() }
     }
 
-    pub fn push(&mut self, m: &Message) {
+    pub fn push(&mut self, m: Cow<'_, Message>) {
         if m.send_ns < self.window.start_ns || m.send_ns >= self.window.end_ns {
             return;
         }
-        match self.place(m) {
-            Place::New => self.drawn.push(Arrow::of(m.clone())),
-            Place::Join(at) => self.drawn[at].absorb(m, 1, m.send_ns),
+        match self.place(&m) {
+            Place::New => self.drawn.push(Arrow::of(m.into_owned())),
+            Place::Join(at) => self.drawn[at].absorb(&m, 1, m.send_ns),
         }
         while self.drawn.len() > self.budget && self.cells.is_none_or(|c| c.shift < MAX_SHIFT) {
             self.coarsen();
@@ -800,7 +815,7 @@ mod tests {
             for budget in [3, 40, 10_000] {
                 let mut layout = Layout::new(whole, Budget { segments: 10, messages: budget });
                 for m in m.messages.iter().rev() {
-                    layout.messages.push(m);
+                    layout.messages.push(Cow::Borrowed(m));
                 }
                 let shuffled = layout.finish(whole, |_| true);
                 let sorted = picture(&m, whole, Budget { segments: 10, messages: budget });
