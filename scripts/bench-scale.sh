@@ -61,7 +61,7 @@ served() {
 # *_mb variables of that trace for the verdicts.
 bench_one() {
   local name="$1" trace="$OUT/$1" size_mb
-  size_mb=$(awk -v b="$(stat -c %s "$trace")" 'BEGIN { printf "%.0f", b / 1e6 }')
+  size_mb=$(awk -v b="$(stat -L -c %s "$trace")" 'BEGIN { printf "%.0f", b / 1e6 }')
   log "$name: gotrace view --html"
   measure /dev/null "$GOTRACE" view --html "$OUT/scale.html" "$trace"
   [ "$SECS" = error ] && { log "gotrace view --html failed: $ERR"; exit 1; }

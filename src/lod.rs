@@ -333,6 +333,12 @@ fn coarser(cells: Option<Cells>) -> Cells {
 /// The coarsest grid: cells of 2^63 ns hold any trace.
 const MAX_SHIFT: u32 = 63;
 
+/// The number of bits of `x`: on grids of cells shorter than 2^bits(x) ns, a span `x` long
+/// reaches a cell's length, and two times that differ in the bits of `x` lie in different cells.
+fn bits(x: u64) -> u32 {
+    u64::BITS - x.leading_zeros()
+}
+
 /// What was done to draw `drawn` on `cells`: every item is in one of them.
 fn reduction<T>(drawn: &[Counted<T>], cells: Option<Cells>) -> Reduction {
     let total = drawn.iter().map(|c| c.n as usize).sum();
@@ -345,10 +351,20 @@ pub struct SegmentLayer {
     window: Window,
     budget: usize,
     cells: Option<Cells>,
-    drawn: Vec<Run>,
-    /// Per goroutine, its open run: the cell it lies in and where in `drawn` it is (cell
-    /// u64::MAX: none open).
-    open: FxHashMap<GoId, (u64, usize)>,
+    /// What is drawn, in the order each item was placed; `None` keeps the place of an open
+    /// run while segments join it in `open`, where it is at hand (one goroutine's runs lie
+    /// far apart in `drawn`).
+    drawn: Vec<Option<Run>>,
+    /// Per goroutine, its open run.
+    open: FxHashMap<GoId, OpenRun>,
+}
+
+struct OpenRun {
+    /// The cell the run lies in.
+    cell: u64,
+    /// Its place in `drawn`.
+    at: usize,
+    run: Run,
 }
 
 /// Segments of one goroutine drawn as one: the first of them, stretched to the end of the last.
@@ -406,55 +422,126 @@ impl SegmentLayer {
         if !overlaps(&s, self.window) {
             return;
         }
-        match self.place(s.goroutine, s.start_ns, s.end_ns - s.start_ns, 1) {
-            Place::New => self.drawn.push(Run::of(s.into_owned())),
-            Place::Join(at) => {
-                let mut time_in = [0; State::COUNT];
-                time_in[s.state as usize] = s.end_ns - s.start_ns;
-                self.drawn[at].absorb(1, s.end_ns, &time_in);
-            }
-        }
+        self.place(Item::Segment(s));
         while self.drawn.len() > self.budget && self.cells.is_none_or(|c| c.shift < MAX_SHIFT) {
             self.coarsen();
         }
     }
 
-    /// Where `n` segments of `g` from `start_ns`, `len` ns long, go: a segment a cell long or
-    /// longer on its own; a shorter one (or a run of them) into its goroutine's open run when
-    /// that lies in the same cell, else it opens one.
-    fn place(&mut self, g: GoId, start_ns: u64, len: u64, n: u32) -> Place {
-        let Some(cells) = self.cells else { return Place::New };
+    /// Places segments on the grid: one a cell long or longer on its own; a shorter one (or
+    /// a run of them) into its goroutine's open run when that lies in the same cell, else it
+    /// opens one.
+    fn place(&mut self, item: Item<'_>) {
+        let Some(cells) = self.cells else { return self.drawn.push(Some(item.into_run())) };
+        let (g, start_ns, len, n) = item.span();
         if n == 1 && len >= cells.len_ns() {
-            if let Some(open) = self.open.get_mut(&g) {
-                open.0 = u64::MAX;
-            }
-            return Place::New;
+            self.close(g);
+            return self.drawn.push(Some(item.into_run()));
         }
         let cell = cells.of(self.window, start_ns);
-        let next = self.drawn.len();
-        let open = self.open.entry(g).or_insert((u64::MAX, 0));
-        if open.0 == cell {
-            return Place::Join(open.1);
+        let at = self.drawn.len();
+        match self.open.entry(g) {
+            Entry::Occupied(mut open) if open.get().cell == cell => item.join(&mut open.get_mut().run),
+            Entry::Occupied(mut open) => {
+                let closed = std::mem::replace(open.get_mut(), OpenRun { cell, at, run: item.into_run() });
+                self.drawn[closed.at] = Some(closed.run);
+                self.drawn.push(None);
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(OpenRun { cell, at, run: item.into_run() });
+                self.drawn.push(None);
+            }
         }
-        *open = (cell, next);
-        Place::New
+    }
+
+    /// Puts `g`'s open run, if any, in its place.
+    fn close(&mut self, g: GoId) {
+        if let Some(open) = self.open.remove(&g) {
+            self.drawn[open.at] = Some(open.run);
+        }
+    }
+
+    /// Puts every open run in its place.
+    fn close_all(&mut self) {
+        for (_, open) in self.open.drain() {
+            self.drawn[open.at] = Some(open.run);
+        }
     }
 
     fn coarsen(&mut self) {
-        self.cells = Some(coarser(self.cells));
-        self.open.clear();
-        for run in std::mem::take(&mut self.drawn) {
-            match self.place(run.first.goroutine, run.first.start_ns, run.first.end_ns - run.first.start_ns, run.n) {
-                Place::New => self.drawn.push(run),
-                Place::Join(at) => self.drawn[at].absorb(run.n, run.first.end_ns, &run.time_in),
-            }
+        self.close_all();
+        self.cells = Some(Cells { shift: self.finest_fitting() });
+        for run in std::mem::take(&mut self.drawn).into_iter().flatten() {
+            self.place(Item::Run(run));
         }
     }
 
-    fn finish(self, shows: &impl Fn(GoId) -> bool) -> (Vec<Counted<Segment>>, Reduction) {
-        let drawn: Vec<Counted<Segment>> = self.drawn.into_iter().filter(|r| shows(r.first.goroutine)).map(Run::drawn).collect();
+    /// The finest grid coarser than the current one on which what is drawn fits the budget,
+    /// counted in one pass instead of merged onto one grid after another. On the grid of
+    /// cells 2^u ns, `place` keeps an item apart from its goroutine's item before when either
+    /// is a single segment at least 2^u long, or their starts lie in different cells: each a
+    /// question of whether some value has a bit at u or above. So the highest such bit of
+    /// each item says on which grids it stands apart, and one histogram of them counts every
+    /// grid.
+    fn finest_fitting(&self) -> u32 {
+        let mut apart_below = [0usize; 65];
+        // Per goroutine, its item before: start in the window, and the bits of its length
+        // when it is a single segment (a run is never drawn alone).
+        let mut before: FxHashMap<GoId, (u64, u32)> = FxHashMap::default();
+        for run in self.drawn.iter().flatten() {
+            let s = &run.first;
+            let start = s.start_ns.saturating_sub(self.window.start_ns);
+            let alone = if run.n == 1 { bits(s.end_ns - s.start_ns) } else { 0 };
+            let highest = match before.insert(s.goroutine, (start, alone)) {
+                Some((start_before, alone_before)) => alone.max(alone_before).max(bits(start_before ^ start)),
+                None => u64::BITS,
+            };
+            apart_below[highest as usize] += 1;
+        }
+        let drawn = |shift: u32| apart_below[shift as usize + 1..].iter().sum::<usize>();
+        (coarser(self.cells).shift..MAX_SHIFT).find(|&shift| drawn(shift) <= self.budget).unwrap_or(MAX_SHIFT)
+    }
+
+    fn finish(mut self, shows: &impl Fn(GoId) -> bool) -> (Vec<Counted<Segment>>, Reduction) {
+        self.close_all();
+        let drawn: Vec<Counted<Segment>> = self.drawn.into_iter().flatten().filter(|r| shows(r.first.goroutine)).map(Run::drawn).collect();
         let reduction = reduction(&drawn, self.cells);
         (drawn, reduction)
+    }
+}
+
+/// What [`SegmentLayer::place`] places: a segment, or a run drawn on a finer grid.
+enum Item<'a> {
+    Segment(Cow<'a, Segment>),
+    Run(Run),
+}
+
+impl Item<'_> {
+    /// Its goroutine, start, length (of its first segment) and how many segments it holds.
+    fn span(&self) -> (GoId, u64, u64, u32) {
+        let (s, n) = match self {
+            Item::Segment(s) => (&**s, 1),
+            Item::Run(r) => (&r.first, r.n),
+        };
+        (s.goroutine, s.start_ns, s.end_ns - s.start_ns, n)
+    }
+
+    fn into_run(self) -> Run {
+        match self {
+            Item::Segment(s) => Run::of(s.into_owned()),
+            Item::Run(r) => r,
+        }
+    }
+
+    fn join(self, run: &mut Run) {
+        match self {
+            Item::Segment(s) => {
+                let mut time_in = [0; State::COUNT];
+                time_in[s.state as usize] = s.end_ns - s.start_ns;
+                run.absorb(1, s.end_ns, &time_in);
+            }
+            Item::Run(r) => run.absorb(r.n, r.first.end_ns, &r.time_in),
+        }
     }
 }
 

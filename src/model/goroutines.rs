@@ -43,6 +43,9 @@ struct Entry {
 #[derive(Default)]
 pub struct Table {
     entries: HashMap<GoId, Entry>,
+    /// The goroutines still unnamed, which the next stack seen of them names: few, so that
+    /// most events' stacks are passed over without a lookup.
+    unnamed: rustc_hash::FxHashSet<GoId>,
 }
 
 impl Table {
@@ -50,7 +53,16 @@ impl Table {
     pub fn created(&mut self, id: GoId, parent: GoId, ts: u64, tables: &Tables, at: StackId, start: StackId) {
         let name = tables.stack(start).first().map(|f| tables.str(f.func).to_string()).unwrap_or_default();
         let parent = (parent != 0).then_some(parent);
+        self.note_unnamed(id, &name);
         self.entries.insert(id, Entry { parent, name, create_stack: StackRef::of(at), start_ns: ts, ..Entry::default() });
+    }
+
+    fn note_unnamed(&mut self, id: GoId, name: &str) {
+        if name.is_empty() {
+            self.unnamed.insert(id);
+        } else {
+            self.unnamed.remove(&id);
+        }
     }
 
     /// Records a goroutine that existed before the trace; false if it was already known
@@ -60,6 +72,7 @@ impl Table {
             return false;
         }
         self.entries.insert(id, Entry { start_ns: ts, ..Entry::default() });
+        self.unnamed.insert(id);
         true
     }
 
@@ -70,10 +83,13 @@ impl Table {
     }
 
     pub fn saw_stack(&mut self, id: GoId, tables: &Tables, stack: StackId) {
+        if self.unnamed.is_empty() || !self.unnamed.contains(&id) {
+            return;
+        }
+        let Some(root) = tables.stack(stack).last() else { return };
+        self.unnamed.remove(&id);
         if let Some(e) = self.entries.get_mut(&id) {
-            if e.name.is_empty() && e.seen_root.is_none() {
-                e.seen_root = tables.stack(stack).last().map(|f| tables.str(f.func).to_string());
-            }
+            e.seen_root = Some(tables.str(root.func).to_string());
         }
     }
 

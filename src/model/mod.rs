@@ -181,9 +181,9 @@ impl<S: Sink> Pass<S> {
             }
             EventKind::GoStart => self.segments.enter(ev.g, State::Running, None, StackId::NONE, ev.ts),
             EventKind::GoStop { .. } => self.segments.enter(ev.g, State::Runnable, None, StackId::NONE, ev.ts),
-            EventKind::GoBlock { reason } => {
-                let reason = tables.str(reason);
-                self.segments.enter(ev.g, State::for_block(reason), Some(reason), ev.stack, ev.ts)
+            EventKind::GoBlock { reason: id } => {
+                let reason = tables.str(id);
+                self.segments.enter(ev.g, State::for_block(reason), Some((id, reason)), ev.stack, ev.ts)
             }
             EventKind::GoUnblock { goroutine } => {
                 let blocked = self.segments.current(goroutine);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::stacks::StackRef;
-use crate::trace::{GoId, GoState, StackId};
+use crate::trace::{GoId, GoState, StackId, StrId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -92,18 +92,18 @@ pub struct Current<'a> {
 #[derive(Default)]
 pub struct Tracker {
     open: HashMap<GoId, Open>,
-    reasons: HashMap<String, Arc<str>>,
+    reasons: HashMap<StrId, Arc<str>>,
 }
 
 impl Tracker {
     /// `g` is in `state` from `ts` on, entered at `stack`; closes the segment it was in.
     /// `g` is in `state` from `ts` on; returns the segment this ends, if any.
     #[must_use]
-    pub fn enter(&mut self, g: GoId, state: State, reason: Option<&str>, stack: StackId, ts: u64) -> Option<Segment> {
+    pub fn enter(&mut self, g: GoId, state: State, reason: Option<(StrId, &str)>, stack: StackId, ts: u64) -> Option<Segment> {
         if g == 0 {
             return None;
         }
-        let reason = reason.map(|r| self.intern(r));
+        let reason = reason.map(|(id, r)| self.intern(id, r));
         let prev = self.open.insert(g, Open { state, reason, stack: StackRef::of(stack), since: ts })?;
         close(g, prev, ts)
     }
@@ -137,13 +137,10 @@ impl Tracker {
         open.into_iter().filter_map(|(g, open)| close(g, open, end_ns)).collect()
     }
 
-    fn intern(&mut self, reason: &str) -> Arc<str> {
-        if let Some(r) = self.reasons.get(reason) {
-            return r.clone();
-        }
-        let r: Arc<str> = reason.into();
-        self.reasons.insert(reason.to_string(), r.clone());
-        r
+    /// One copy of each reason for all segments, found by the trace's string id: hashing
+    /// the text again for every block costs more than the rest of it.
+    fn intern(&mut self, id: StrId, reason: &str) -> Arc<str> {
+        self.reasons.entry(id).or_insert_with(|| reason.into()).clone()
     }
 }
 
@@ -164,7 +161,7 @@ mod tests {
         let mut s: Vec<Segment> = [
             t.enter(5, State::Runnable, None, StackId::NONE, 0),
             t.enter(5, State::Running, None, StackId::NONE, 10),
-            t.enter(5, State::Blocked, Some("chan receive"), StackId(3), 30),
+            t.enter(5, State::Blocked, Some((StrId(1), "chan receive")), StackId(3), 30),
         ]
         .into_iter()
         .flatten()
@@ -188,7 +185,7 @@ mod tests {
     #[test]
     fn open_segments_end_with_the_trace() {
         let mut t = Tracker::default();
-        assert!(t.enter(1, State::Sleeping, Some("sleep"), StackId::NONE, 5).is_none());
+        assert!(t.enter(1, State::Sleeping, Some((StrId(1), "sleep")), StackId::NONE, 5).is_none());
         let s = t.finish(9);
         assert_eq!((s[0].state, s[0].end_ns), (State::Sleeping, 9));
     }
