@@ -85,7 +85,7 @@ enum Inner<'a> {
     V2(v2::Reader<'a>),
 }
 
-/// A streaming reader over a whole trace held in memory. Events come out in one global
+/// A streaming reader over a whole trace's bytes. Events come out in one global
 /// order consistent with the runtime's sequence rules, timestamps in ns from trace start.
 ///
 /// Over a [`TraceFile`], a new-format trace (Go 1.22+) costs about one generation of memory:
