@@ -1,7 +1,10 @@
 //! What each goroutine was doing, as a list of time segments in one state each.
 
 use rustc_hash::FxHashMap as HashMap;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -53,11 +56,57 @@ pub struct Segment {
     pub end_ns: u64,
     /// Why the goroutine was blocked ("chan receive", "select", …), as Go's tool names it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<Arc<str>>,
+    pub reason: Option<Reason>,
     /// Where the goroutine blocked, slept or entered its system call (an index into
     /// `Model::stacks`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stack: Option<StackRef>,
+}
+
+/// Why a goroutine blocked ("chan receive", "select", …), as Go's tool names it. A trace has
+/// a few such texts and millions of segments: each text is kept once for the whole process
+/// and segments carry a pointer to it, which costs nothing to copy or drop (a shared count
+/// would be kept in step with atomics at every state change).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Reason(&'static str);
+
+impl Reason {
+    pub fn of(text: &str) -> Reason {
+        static KNOWN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+        let mut known = KNOWN.get_or_init(Mutex::default).lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&kept) = known.get(text) {
+            return Reason(kept);
+        }
+        let kept: &'static str = Box::leak(text.into());
+        known.insert(kept);
+        Reason(kept)
+    }
+}
+
+impl Deref for Reason {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl fmt::Debug for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Reason::of(&String::deserialize(d)?))
+    }
 }
 
 /// What every goroutine was doing where a generation of the trace starts: a pass that reads
@@ -75,7 +124,7 @@ impl Start {
 #[derive(Clone, Debug)]
 struct Open {
     state: State,
-    reason: Option<Arc<str>>,
+    reason: Option<Reason>,
     stack: Option<StackRef>,
     since: u64,
 }
@@ -92,12 +141,11 @@ pub struct Current<'a> {
 #[derive(Default)]
 pub struct Tracker {
     open: HashMap<GoId, Open>,
-    reasons: HashMap<StrId, Arc<str>>,
+    reasons: HashMap<StrId, Reason>,
 }
 
 impl Tracker {
-    /// `g` is in `state` from `ts` on, entered at `stack`; closes the segment it was in.
-    /// `g` is in `state` from `ts` on; returns the segment this ends, if any.
+    /// `g` is in `state` from `ts` on, entered at `stack`; returns the segment this ends, if any.
     #[must_use]
     pub fn enter(&mut self, g: GoId, state: State, reason: Option<(StrId, &str)>, stack: StackId, ts: u64) -> Option<Segment> {
         if g == 0 {
@@ -137,10 +185,10 @@ impl Tracker {
         open.into_iter().filter_map(|(g, open)| close(g, open, end_ns)).collect()
     }
 
-    /// One copy of each reason for all segments, found by the trace's string id: hashing
-    /// the text again for every block costs more than the rest of it.
-    fn intern(&mut self, id: StrId, reason: &str) -> Arc<str> {
-        self.reasons.entry(id).or_insert_with(|| reason.into()).clone()
+    /// Each reason found by the trace's string id: hashing the text again for every block
+    /// costs more than the rest of it.
+    fn intern(&mut self, id: StrId, reason: &str) -> Reason {
+        *self.reasons.entry(id).or_insert_with(|| Reason::of(reason))
     }
 }
 
