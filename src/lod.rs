@@ -355,6 +355,8 @@ pub struct SegmentLayer {
     /// run while segments join it in `open`, where it is at hand (one goroutine's runs lie
     /// far apart in `drawn`).
     drawn: Vec<Option<Run>>,
+    /// What was drawn before the last coarsening: an empty buffer for the next one.
+    spare: Vec<Option<Run>>,
     /// Per goroutine, its open run.
     open: FxHashMap<GoId, OpenRun>,
 }
@@ -415,7 +417,7 @@ enum Place {
 
 impl SegmentLayer {
     fn new(window: Window, budget: usize) -> Self {
-        SegmentLayer { window, budget, cells: None, drawn: Vec::new(), open: FxHashMap::default() }
+        SegmentLayer { window, budget, cells: None, drawn: Vec::new(), spare: Vec::new(), open: FxHashMap::default() }
     }
 
     pub fn push(&mut self, s: Cow<'_, Segment>) {
@@ -471,9 +473,12 @@ impl SegmentLayer {
     fn coarsen(&mut self) {
         self.close_all();
         self.cells = Some(Cells { shift: self.finest_fitting() });
-        for run in std::mem::take(&mut self.drawn).into_iter().flatten() {
+        // The two buffers take turns, so that memory is not asked for again at each coarsening.
+        let mut before = std::mem::replace(&mut self.drawn, std::mem::take(&mut self.spare));
+        for run in before.drain(..).flatten() {
             self.place(Item::Run(run));
         }
+        self.spare = before;
     }
 
     /// The finest grid coarser than the current one on which what is drawn fits the budget,
@@ -551,6 +556,8 @@ pub struct MessageLayer {
     budget: usize,
     cells: Option<Cells>,
     drawn: Vec<Arrow>,
+    /// What was drawn before the last coarsening: an empty buffer for the next one.
+    spare: Vec<Arrow>,
     /// The arrow of each (sender, receiver, cell), when on a grid.
     arrows: FxHashMap<(GoId, GoId, u64), usize>,
 }
@@ -590,7 +597,7 @@ impl Arrow {
 
 impl MessageLayer {
     fn new(window: Window, budget: usize) -> Self {
-        MessageLayer { window, budget, cells: None, drawn: Vec::new(), arrows: FxHashMap::default() }
+        MessageLayer { window, budget, cells: None, drawn: Vec::new(), spare: Vec::new(), arrows: FxHashMap::default() }
     }
 
     pub fn push(&mut self, m: Cow<'_, Message>) {
@@ -619,14 +626,36 @@ impl MessageLayer {
     }
 
     fn coarsen(&mut self) {
-        self.cells = Some(coarser(self.cells));
+        self.cells = Some(Cells { shift: self.finest_fitting() });
         self.arrows.clear();
-        for arrow in std::mem::take(&mut self.drawn) {
+        let mut before = std::mem::replace(&mut self.drawn, std::mem::take(&mut self.spare));
+        for arrow in before.drain(..) {
             match self.place(&arrow.first) {
                 Place::New => self.drawn.push(arrow),
                 Place::Join(at) => self.drawn[at].absorb(&arrow.first, arrow.n, arrow.last_ns),
             }
         }
+        self.spare = before;
+    }
+
+    /// The finest grid coarser than the current one on which the arrows fit the budget, in
+    /// one counting pass: ordered by pair and send time, an arrow stands apart on the grid of
+    /// cells 2^u ns when it is its pair's first or its send time differs from the one before
+    /// in a bit at u or above.
+    fn finest_fitting(&self) -> u32 {
+        let mut sent: Vec<(GoId, GoId, u64)> =
+            self.drawn.iter().map(|a| (a.first.from, a.first.to, a.first.send_ns - self.window.start_ns)).collect();
+        sent.sort_unstable();
+        let mut apart_below = [0usize; 65];
+        for (i, &(from, to, ns)) in sent.iter().enumerate() {
+            let highest = match i.checked_sub(1).map(|j| sent[j]) {
+                Some((f, t, before)) if (f, t) == (from, to) => bits(before ^ ns),
+                _ => u64::BITS,
+            };
+            apart_below[highest as usize] += 1;
+        }
+        let drawn = |shift: u32| apart_below[shift as usize + 1..].iter().sum::<usize>();
+        (coarser(self.cells).shift..MAX_SHIFT).find(|&shift| drawn(shift) <= self.budget).unwrap_or(MAX_SHIFT)
     }
 
     /// The arrows between shown goroutines, by send time.
