@@ -90,17 +90,7 @@ fn trace_of(version: &str, dir: &tempfile::TempDir) -> Option<PathBuf> {
     let go = common::require(version)?;
     let project = common::project(&[("go.mod", "module gens\n\ngo 1.22\n"), ("main.go", PROGRAM)]);
     let bin = dir.path().join("gens");
-    let built = Command::new(&go)
-        .current_dir(project.path())
-        .args(["build", "-o"])
-        .arg(&bin)
-        .arg(".")
-        .env("GOTOOLCHAIN", "local")
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "")
-        .output()
-        .expect("go build runs");
-    assert!(built.status.success(), "go build: {}", common::stderr(&built));
+    common::go_build(&go, project.path(), &bin);
     let trace = dir.path().join("gens.trace");
     let ran = Command::new(&bin).arg(&trace).output().expect("the program runs");
     assert!(ran.status.success(), "the program: {}", common::stderr(&ran));

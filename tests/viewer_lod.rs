@@ -30,17 +30,7 @@ fn stress_trace() -> Option<&'static Path> {
             let go = common::require("1.27.3")?;
             let dir = tempfile::tempdir().expect("temp dir");
             let bin = dir.path().join("stress");
-            let built = Command::new(&go)
-                .current_dir(repo_path("bench/stress"))
-                .args(["build", "-o"])
-                .arg(&bin)
-                .arg(".")
-                .env("GOTOOLCHAIN", "local")
-                .env("GOPROXY", "off")
-                .env("GOFLAGS", "")
-                .output()
-                .expect("go build runs");
-            assert!(built.status.success(), "go build bench/stress: {}", String::from_utf8_lossy(&built.stderr));
+            common::go_build(&go, &repo_path("bench/stress"), &bin);
             let trace = dir.path().join("stress.trace");
             let ran = Command::new(&bin).args(["-pairs", "40", "-rounds", "2000"]).arg(&trace).output().expect("stress runs");
             assert!(ran.status.success(), "stress: {}", String::from_utf8_lossy(&ran.stderr));

@@ -73,6 +73,21 @@ pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// Builds the Go program in `dir` into `out` with `go`, offline and with this Go only.
+pub fn go_build(go: &Path, dir: &Path, out: &Path) {
+    let built = Command::new(go)
+        .current_dir(dir)
+        .args(["build", "-o"])
+        .arg(out)
+        .arg(".")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "")
+        .output()
+        .expect("go build runs");
+    assert!(built.status.success(), "go build in {}: {}", dir.display(), stderr(&built));
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
