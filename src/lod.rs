@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -222,9 +223,59 @@ impl<'a> Pictures<'a> {
 /// runtime recorded the channel operations, known only at the end, so it draws both ways.
 pub struct Sketch {
     window: Window,
-    segments: SegmentLayer,
+    segments: SegmentFeed,
     if_inferred: MessageLayer,
     if_exact: MessageLayer,
+}
+
+/// The segment layer on a core of its own: a pass makes three segments for every message,
+/// and laying them on the grid is as much work as reading the trace. Segments go over in
+/// batches, and the emptied batches come back to be filled again.
+struct SegmentFeed {
+    batch: Vec<Segment>,
+    to: SyncSender<Vec<Segment>>,
+    emptied: Receiver<Vec<Segment>>,
+    worker: std::thread::JoinHandle<SegmentLayer>,
+}
+
+/// Segments in a batch: a hand-over per segment would cost more than laying it.
+const BATCH: usize = 8192;
+
+impl SegmentFeed {
+    fn start(mut layer: SegmentLayer) -> Self {
+        // A few batches in flight keep both cores busy and hold little.
+        let (to, from) = sync_channel::<Vec<Segment>>(4);
+        let (give_back, emptied) = sync_channel(8);
+        let worker = std::thread::spawn(move || {
+            for mut batch in from {
+                batch.drain(..).for_each(|s| layer.push(Cow::Owned(s)));
+                // The pass may have stopped taking them back; a new batch is then made.
+                let _ = give_back.try_send(batch);
+            }
+            layer
+        });
+        SegmentFeed { batch: Vec::with_capacity(BATCH), to, emptied, worker }
+    }
+
+    fn push(&mut self, s: Segment) {
+        self.batch.push(s);
+        if self.batch.len() == BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let next = self.emptied.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        // The worker stops only by panicking, which `join` passes on.
+        let _ = self.to.send(std::mem::replace(&mut self.batch, next));
+    }
+
+    fn join(mut self) -> SegmentLayer {
+        self.flush();
+        let SegmentFeed { to, worker, .. } = self;
+        drop(to);
+        worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
 }
 
 /// The picture of a trace read without its model: the overview that `--html` writes and the
@@ -246,7 +297,7 @@ impl Sketch {
     /// For `window`, whose end may be `u64::MAX` (until the trace ends).
     pub fn new(window: Window, budget: Budget) -> Self {
         let layer = || MessageLayer::new(window, budget.messages);
-        Sketch { window, segments: SegmentLayer::new(window, budget.segments), if_inferred: layer(), if_exact: layer() }
+        Sketch { window, segments: SegmentFeed::start(SegmentLayer::new(window, budget.segments)), if_inferred: layer(), if_exact: layer() }
     }
 
     /// What is drawn of the goroutines that `shows` keeps, in a trace of `meta` (its end and
@@ -254,7 +305,7 @@ impl Sketch {
     pub fn finish(self, meta: &Meta, shows: impl Fn(GoId) -> bool) -> Drawn {
         let window = Window { start_ns: self.window.start_ns, end_ns: self.window.end_ns.min(meta.duration_ns.saturating_add(1)) };
         let messages = if meta.channel_truth == ChannelTruth::Exact { self.if_exact } else { self.if_inferred };
-        Layout { segments: self.segments, messages }.finish(window, shows)
+        Layout { segments: self.segments.join(), messages }.finish(window, shows)
     }
 
     /// The overview: what is drawn, with the stacks it refers to numbered from `tables`.
@@ -283,7 +334,7 @@ impl Sketch {
 
 impl Sink for Sketch {
     fn segment(&mut self, segment: Segment) {
-        self.segments.push(Cow::Owned(segment));
+        self.segments.push(segment);
     }
 
     fn message(&mut self, message: Message, inferred: bool) {
