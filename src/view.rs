@@ -195,10 +195,8 @@ impl Shown for TraceShown<'_> {
         serve::picture_json(Picture { context: &self.overview.context, stacks: &stacks, drawn: &drawn })
     }
 
-    fn model_json(&self) -> anyhow::Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.trace.write_json(&mut out)?;
-        Ok(out)
+    fn write_model(&self, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        self.trace.write_json(out).map(drop)
     }
 }
 

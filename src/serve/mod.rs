@@ -12,6 +12,7 @@ mod assets;
 mod browser;
 pub mod html;
 
+use std::io::{Seek, Write};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -48,8 +49,8 @@ pub fn picture_json(picture: Picture<'_>) -> anyhow::Result<Vec<u8>> {
 pub trait Shown {
     /// The picture of `window` as JSON.
     fn picture_json(&self, window: Window) -> anyhow::Result<Vec<u8>>;
-    /// The model exactly as `-o` writes it.
-    fn model_json(&self) -> anyhow::Result<Vec<u8>>;
+    /// Writes the model exactly as `-o` writes it.
+    fn write_model(&self, out: &mut dyn std::io::Write) -> anyhow::Result<()>;
 }
 
 /// A model held in memory.
@@ -70,10 +71,8 @@ impl Shown for ModelShown<'_> {
         picture_json(Picture { context: self.model, stacks: &self.model.stacks, drawn: &drawn })
     }
 
-    fn model_json(&self) -> anyhow::Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.model.write_json(&mut out).context("cannot encode the model")?;
-        Ok(out)
+    fn write_model(&self, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        self.model.write_json(out).context("cannot encode the model")
     }
 }
 
@@ -112,22 +111,29 @@ fn bind(port: Option<u16>) -> Result<(Server, u16), ServeError> {
 fn respond(request: Request, page: &[u8], shown: &impl Shown) {
     let url = request.url().to_string();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-    let (status, mime, body): (u16, &str, Vec<u8>) = if *request.method() != tiny_http::Method::Get {
-        (405, "text/plain", b"only GET".to_vec())
+    let bytes = |status, mime, body: Vec<u8>| (status, mime, Response::from_data(body).boxed());
+    let (status, mime, body) = if *request.method() != tiny_http::Method::Get {
+        bytes(405, "text/plain", b"only GET".to_vec())
     } else {
         match path.trim_start_matches('/') {
-            "" | "index.html" => (200, "text/html; charset=utf-8", page.to_vec()),
-            "model.json" => json_or_error(shown.model_json()),
-            "picture.json" => match window_of(query) {
-                Some(window) => json_or_error(shown.picture_json(window)),
-                None => (400, "text/plain", b"picture.json needs from=NS&to=NS with from < to".to_vec()),
+            "" | "index.html" => bytes(200, "text/html; charset=utf-8", page.to_vec()),
+            "model.json" => match model_file(shown) {
+                Ok(file) => (200, "application/json", Response::from_file(file).boxed()),
+                Err(e) => bytes(500, "text/plain", format!("{e:#}").into_bytes()),
             },
-            _ => (404, "text/plain", b"not found".to_vec()),
+            "picture.json" => match window_of(query) {
+                Some(window) => match shown.picture_json(window) {
+                    Ok(json) => bytes(200, "application/json", json),
+                    Err(e) => bytes(500, "text/plain", format!("{e:#}").into_bytes()),
+                },
+                None => bytes(400, "text/plain", b"picture.json needs from=NS&to=NS with from < to".to_vec()),
+            },
+            _ => bytes(404, "text/plain", b"not found".to_vec()),
         }
     };
     // Connection: close: with kept-alive connections, tiny_http left some of Chromium's
     // parallel requests unanswered (seen when the modules were served one file each).
-    let response = Response::from_data(body)
+    let response = body
         .with_status_code(status)
         .with_header(header("Content-Type", mime))
         .with_header(header("Cache-Control", "no-store"))
@@ -136,11 +142,16 @@ fn respond(request: Request, page: &[u8], shown: &impl Shown) {
     let _ = request.respond(response);
 }
 
-fn json_or_error(json: anyhow::Result<Vec<u8>>) -> (u16, &'static str, Vec<u8>) {
-    match json {
-        Ok(json) => (200, "application/json", json),
-        Err(e) => (500, "text/plain", format!("{e:#}").into_bytes()),
-    }
+/// The model in a temporary file: a big trace's model is many times the trace, and is not
+/// to be held in memory to be sent.
+fn model_file(shown: &impl Shown) -> anyhow::Result<std::fs::File> {
+    let mut file = tempfile::tempfile().context("cannot make a temporary file for the model")?;
+    let mut out = std::io::BufWriter::new(&mut file);
+    shown.write_model(&mut out)?;
+    out.flush().context("cannot write the model")?;
+    drop(out);
+    file.rewind().context("cannot read the model back")?;
+    Ok(file)
 }
 
 /// The window of `from=NS&to=NS`.
