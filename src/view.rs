@@ -67,8 +67,7 @@ fn view_file(file: &TraceFile, binary: Option<&Path>, opts: &ViewOptions) -> any
     }
     let mut trace = Trace { file, binary, options: model::Options { all: opts.all }, marks: Vec::new() };
     if let Some(path) = &opts.json_out {
-        let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-        let duration_ns = trace.write_json(file).with_context(|| format!("cannot write {}", path.display()))?;
+        let duration_ns = trace.write_json_to(path)?;
         if let Some(range) = opts.window {
             range.window_in(duration_ns)?;
         }
@@ -138,6 +137,17 @@ impl Trace<'_> {
         let (sketch, mut ending) = model::read(&mut reader, self.options, Sketch::new(window, Budget::default()))?;
         self.marks = reader.generations().iter().cloned().zip(std::mem::take(&mut ending.starts)).collect();
         Ok(sketch.overview(ending, reader.tables()))
+    }
+
+    /// Writes the model as JSON to the file at `path`, which is made only once the trace
+    /// was read through (see [`model::Plan`]); the trace's duration.
+    fn write_json_to(&self, path: &Path) -> anyhow::Result<u64> {
+        let mut first = Reader::open_file(self.file, self.binary)?;
+        let mut second = Reader::open_file(self.file, self.binary)?;
+        let plan = model::Plan::read(&mut first, self.options)?;
+        let cannot = || format!("cannot write {}", path.display());
+        let file = std::fs::File::create(path).with_context(cannot)?;
+        plan.write(&mut second, file, model::RUN).with_context(cannot)
     }
 
     /// Writes the model as JSON, streamed (see [`model::write_json`]); the trace's duration.

@@ -24,7 +24,7 @@ pub use goroutines::Goroutine;
 pub use messages::{closable, kept, ChannelTruth, Message, MessageKind, SourceLines};
 pub use segments::{Segment, Start, State};
 pub use stacks::{Frame, Stack, StackRef};
-pub use stream::{write_json, WriteError};
+pub use stream::{write_json, Plan, WriteError, RUN};
 
 /// The version of the JSON that `-o` writes. Bump on any incompatible change.
 pub const JSON_VERSION: u32 = 1;

@@ -30,48 +30,60 @@ pub enum WriteError {
 /// Writes the model of the trace that `first` and `second` read (two readers of the same
 /// bytes, one per pass) to `out`; returns the trace's duration.
 pub fn write_json(first: &mut Reader<'_>, second: &mut Reader<'_>, options: Options, out: impl Write) -> Result<u64, WriteError> {
-    write_in_runs(first, second, options, out, RUN)
+    Plan::read(first, options)?.write(second, out, RUN)
 }
 
-/// [`write_json`], sorting messages in runs of `run_len`.
-fn write_in_runs(
-    first: &mut Reader<'_>,
-    second: &mut Reader<'_>,
+/// What the first pass learnt, ready to write the model in a second: a trace that cannot be
+/// read fails here, before anything is written.
+pub struct Plan<'t> {
+    ending: Ending,
+    numbering: Numbering<'t>,
+    stacks: Vec<super::Stack>,
     options: Options,
-    out: impl Write,
-    run_len: usize,
-) -> Result<u64, WriteError> {
-    let (census, mut ending) = read(first, options, Census::default())?;
-    let mut numbering = Numbering::new(first.tables());
-    census.mark(&ending, &mut numbering);
-    let stacks = numbering.stacks();
-    ending.goroutines.iter_mut().for_each(|g| g.create_stack = numbering.renumber(g.create_stack));
-    ending.channels.iter_mut().for_each(|c| c.make_stack = numbering.renumber(c.make_stack));
+}
 
-    let mut out = BufWriter::new(out);
-    write!(out, "{{\"version\":{JSON_VERSION},\"meta\":")?;
-    serde_json::to_writer(&mut out, &ending.meta)?;
-    out.write_all(b",\"goroutines\":")?;
-    serde_json::to_writer(&mut out, &ending.goroutines)?;
-    out.write_all(b",\"segments\":[")?;
-    let writer = Writer { out, ending: &ending, numbering: &numbering, first: true, runs: Runs::new(run_len), failed: None };
-    let (writer, _) = read(second, options, writer)?;
-    let Writer { mut out, runs, failed, .. } = writer;
-    if let Some(e) = failed {
-        return Err(e);
+impl<'t> Plan<'t> {
+    /// The first pass, over `first`.
+    pub fn read(first: &'t mut Reader<'_>, options: Options) -> Result<Self, crate::trace::TraceError> {
+        let (census, mut ending) = read(&mut *first, options, Census::default())?;
+        let first: &'t Reader<'_> = first;
+        let mut numbering = Numbering::new(first.tables());
+        census.mark(&ending, &mut numbering);
+        let stacks = numbering.stacks();
+        ending.goroutines.iter_mut().for_each(|g| g.create_stack = numbering.renumber(g.create_stack));
+        ending.channels.iter_mut().for_each(|c| c.make_stack = numbering.renumber(c.make_stack));
+        Ok(Plan { ending, numbering, stacks, options })
     }
-    out.write_all(b"],\"messages\":[")?;
-    runs.write(&mut out)?;
-    out.write_all(b"]")?;
-    if !ending.channels.is_empty() {
-        out.write_all(b",\"channels\":")?;
-        serde_json::to_writer(&mut out, &ending.channels)?;
+
+    /// The second pass, over `second`, writing to `out` (messages sorted in runs of
+    /// `run_len`).
+    pub fn write(&self, second: &mut Reader<'_>, out: impl Write, run_len: usize) -> Result<u64, WriteError> {
+        let ending = &self.ending;
+        let mut out = BufWriter::new(out);
+        write!(out, "{{\"version\":{JSON_VERSION},\"meta\":")?;
+        serde_json::to_writer(&mut out, &ending.meta)?;
+        out.write_all(b",\"goroutines\":")?;
+        serde_json::to_writer(&mut out, &ending.goroutines)?;
+        out.write_all(b",\"segments\":[")?;
+        let writer = Writer { out, ending, numbering: &self.numbering, first: true, runs: Runs::new(run_len), failed: None };
+        let (writer, _) = read(second, self.options, writer)?;
+        let Writer { mut out, runs, failed, .. } = writer;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        out.write_all(b"],\"messages\":[")?;
+        runs.write(&mut out)?;
+        out.write_all(b"]")?;
+        if !ending.channels.is_empty() {
+            out.write_all(b",\"channels\":")?;
+            serde_json::to_writer(&mut out, &ending.channels)?;
+        }
+        out.write_all(b",\"stacks\":")?;
+        serde_json::to_writer(&mut out, &self.stacks)?;
+        out.write_all(b"}")?;
+        out.flush()?;
+        Ok(ending.meta.duration_ns)
     }
-    out.write_all(b",\"stacks\":")?;
-    serde_json::to_writer(&mut out, &stacks)?;
-    out.write_all(b"}")?;
-    out.flush()?;
-    Ok(ending.meta.duration_ns)
 }
 
 /// The first pass's sink: which stacks the segments and messages of each goroutine refer to.
@@ -156,8 +168,8 @@ struct Runs {
     spilled: Vec<BufReader<File>>,
 }
 
-/// About 40 MB of messages.
-const RUN: usize = 1 << 19;
+/// About 40 MB of messages: how many [`Plan::write`] sorts in memory at a time.
+pub const RUN: usize = 1 << 19;
 
 impl Runs {
     fn new(run_len: usize) -> Self {
@@ -271,9 +283,9 @@ mod tests {
                 model.write_json(&mut expected).unwrap();
                 for run_len in [RUN, 2, 3] {
                     let mut got = Vec::new();
-                    let duration =
-                        write_in_runs(&mut Reader::new(&data).unwrap(), &mut Reader::new(&data).unwrap(), options, &mut got, run_len)
-                            .unwrap();
+                    let mut first = Reader::new(&data).unwrap();
+                    let plan = Plan::read(&mut first, options).unwrap();
+                    let duration = plan.write(&mut Reader::new(&data).unwrap(), &mut got, run_len).unwrap();
                     assert_eq!(duration, model.meta.duration_ns);
                     assert!(
                         got == expected,
