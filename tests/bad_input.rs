@@ -284,6 +284,21 @@ fn truncated_new_format_trace() {
     for cut in [17, 20, 40, len / 4, len / 3, len / 2, 3 * len / 4, len - 20, len - 1] {
         assert_cut_rejected("pingpong_1_27", &data, cut);
     }
+    // `view` says the same in one line, and neither `-o` nor `--html` leaves a file behind.
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.trace");
+    std::fs::write(&cut, &data[..len / 2]).unwrap();
+    for flag in ["-o", "--html"] {
+        let written = dir.path().join("out");
+        let out = gotrace().arg("view").arg(&cut).arg(flag).arg(&written).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "view {flag}: {stderr}");
+        assert!(
+            stderr.starts_with("gotrace: ") && stderr.contains("truncated trace") && stderr.lines().count() == 1,
+            "view {flag}: {stderr}"
+        );
+        assert!(!written.exists(), "view {flag} left a file");
+    }
 }
 
 #[test]
