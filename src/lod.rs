@@ -14,7 +14,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::model::{kept, Channel, ChannelTruth, Check, Ending, Goroutine, Message, Meta, Model, Segment, Sink, Stack, State};
+use crate::model::{kept, Channel, ChannelTruth, Check, Ending, Goroutine, Message, Meta, Model, Segment, Sink, Stack, StackRef, State};
 use crate::trace::GoId;
 use crate::trace::Tables;
 
@@ -110,6 +110,14 @@ pub struct Drawn {
     pub lod: Lod,
     pub segments: Vec<Counted<Segment>>,
     pub messages: Vec<Counted<Message>>,
+}
+
+impl Drawn {
+    /// Hands every stack reference of what is drawn to `f` (see `model::number_stacks`).
+    pub fn each_stack_ref(&mut self, f: &mut dyn FnMut(&mut Option<StackRef>)) {
+        self.segments.iter_mut().for_each(|s| f(&mut s.item.stack));
+        self.messages.iter_mut().for_each(|m| f(&mut m.item.stack));
+    }
 }
 
 /// What the viewer gets: the goroutines and channels of `context` (a model, or what a pass
@@ -213,8 +221,7 @@ impl<'a> Pictures<'a> {
             in_window_messages(&model.messages, window).iter().for_each(|m| layout.messages.push(Cow::Borrowed(m)));
         });
         // A hand-edited model file may have items of goroutines it does not list.
-        let listed = |g: GoId| model.goroutines.binary_search_by_key(&g, |g| g.id).is_ok();
-        layout.finish(window, listed)
+        layout.finish(window, |g| model.lists(g))
     }
 }
 
@@ -228,8 +235,8 @@ pub struct Sketch {
     if_exact: MessageLayer,
 }
 
-/// The segment layer on a core of its own: a pass makes three segments for every message,
-/// and laying them on the grid is as much work as reading the trace. Segments go over in
+/// The segment layer on a core of its own: a pass makes a segment at every state change, and
+/// laying them on the grid is about as much work as reading the trace. Segments go over in
 /// batches, and the emptied batches come back to be filled again.
 struct SegmentFeed {
     batch: Vec<Segment>,
@@ -315,8 +322,7 @@ impl Sketch {
         let stacks = crate::model::number_stacks(tables, |f| {
             goroutines.iter_mut().for_each(|g| f(&mut g.create_stack));
             channels.iter_mut().for_each(|c| f(&mut c.make_stack));
-            drawn.segments.iter_mut().for_each(|s| f(&mut s.item.stack));
-            drawn.messages.iter_mut().for_each(|m| f(&mut m.item.stack));
+            drawn.each_stack_ref(f);
         });
         let context = Model {
             version: crate::model::JSON_VERSION,
@@ -352,10 +358,11 @@ impl Sink for Sketch {
 
 /// Lays the segments and messages of a window on the finest grid that keeps each kind within
 /// its budget, as they come, holding no more than the budget. When what is drawn so far no
-/// longer fits, it is merged onto the grid of cells twice as long: the items of one cell of
-/// a grid lie in one cell of the next, so merging what is drawn gives exactly what drawing
-/// every item on the coarser grid would. What is drawn only grows as items come, so the grid
-/// at the end is the finest on which all of them fit, as if it had been chosen knowing them.
+/// longer fits, it is merged onto the finest coarser grid on which it fits: the items of one
+/// cell of a grid lie in one cell of every coarser one, so merging what is drawn gives
+/// exactly what drawing every item on the coarser grid would. What is drawn only grows as
+/// items come, so the grid at the end is the finest on which all of them fit, as if it had
+/// been chosen knowing them.
 pub struct Layout {
     pub segments: SegmentLayer,
     pub messages: MessageLayer,
@@ -383,6 +390,35 @@ fn coarser(cells: Option<Cells>) -> Cells {
 
 /// The coarsest grid: cells of 2^63 ns hold any trace.
 const MAX_SHIFT: u32 = 63;
+
+/// How many items stand apart from the item before them on each grid, as the highest bit
+/// that tells them apart: an item whose highest such bit is `b` stands apart on every grid of
+/// cells shorter than 2^b ns and is merged on the others.
+struct Apart([usize; 65]);
+
+impl Default for Apart {
+    fn default() -> Self {
+        Apart([0; 65])
+    }
+}
+
+impl Apart {
+    fn add(&mut self, highest: u32) {
+        self.0[highest as usize] += 1;
+    }
+
+    /// The finest grid coarser than `cells` that draws at most `budget` items (the coarsest
+    /// there is when none does).
+    fn finest_fitting(&self, cells: Option<Cells>, budget: usize) -> u32 {
+        let drawn = |shift: u32| self.0[shift as usize + 1..].iter().sum::<usize>();
+        (coarser(cells).shift..MAX_SHIFT).find(|&shift| drawn(shift) <= budget).unwrap_or(MAX_SHIFT)
+    }
+}
+
+/// Whether `drawn` items on `cells` are over `budget` and a coarser grid remains.
+fn overflows(drawn: usize, budget: usize, cells: Option<Cells>) -> bool {
+    drawn > budget && cells.is_none_or(|c| c.shift < MAX_SHIFT)
+}
 
 /// The number of bits of `x`: on grids of cells shorter than 2^bits(x) ns, a span `x` long
 /// reaches a cell's length, and two times that differ in the bits of `x` lie in different cells.
@@ -476,7 +512,7 @@ impl SegmentLayer {
             return;
         }
         self.place(Item::Segment(s));
-        while self.drawn.len() > self.budget && self.cells.is_none_or(|c| c.shift < MAX_SHIFT) {
+        while overflows(self.drawn.len(), self.budget, self.cells) {
             self.coarsen();
         }
     }
@@ -540,7 +576,7 @@ impl SegmentLayer {
     /// each item says on which grids it stands apart, and one histogram of them counts every
     /// grid.
     fn finest_fitting(&self) -> u32 {
-        let mut apart_below = [0usize; 65];
+        let mut apart = Apart::default();
         // Per goroutine, its item before: start in the window, and the bits of its length
         // when it is a single segment (a run is never drawn alone).
         let mut before: FxHashMap<GoId, (u64, u32)> = FxHashMap::default();
@@ -548,14 +584,12 @@ impl SegmentLayer {
             let s = &run.first;
             let start = s.start_ns.saturating_sub(self.window.start_ns);
             let alone = if run.n == 1 { bits(s.end_ns - s.start_ns) } else { 0 };
-            let highest = match before.insert(s.goroutine, (start, alone)) {
+            apart.add(match before.insert(s.goroutine, (start, alone)) {
                 Some((start_before, alone_before)) => alone.max(alone_before).max(bits(start_before ^ start)),
                 None => u64::BITS,
-            };
-            apart_below[highest as usize] += 1;
+            });
         }
-        let drawn = |shift: u32| apart_below[shift as usize + 1..].iter().sum::<usize>();
-        (coarser(self.cells).shift..MAX_SHIFT).find(|&shift| drawn(shift) <= self.budget).unwrap_or(MAX_SHIFT)
+        apart.finest_fitting(self.cells, self.budget)
     }
 
     fn finish(mut self, shows: &impl Fn(GoId) -> bool) -> (Vec<Counted<Segment>>, Reduction) {
@@ -659,7 +693,7 @@ impl MessageLayer {
             Place::New => self.drawn.push(Arrow::of(m.into_owned())),
             Place::Join(at) => self.drawn[at].absorb(&m, 1, m.send_ns),
         }
-        while self.drawn.len() > self.budget && self.cells.is_none_or(|c| c.shift < MAX_SHIFT) {
+        while overflows(self.drawn.len(), self.budget, self.cells) {
             self.coarsen();
         }
     }
@@ -697,16 +731,14 @@ impl MessageLayer {
         let mut sent: Vec<(GoId, GoId, u64)> =
             self.drawn.iter().map(|a| (a.first.from, a.first.to, a.first.send_ns - self.window.start_ns)).collect();
         sent.sort_unstable();
-        let mut apart_below = [0usize; 65];
+        let mut apart = Apart::default();
         for (i, &(from, to, ns)) in sent.iter().enumerate() {
-            let highest = match i.checked_sub(1).map(|j| sent[j]) {
+            apart.add(match i.checked_sub(1).map(|j| sent[j]) {
                 Some((f, t, before)) if (f, t) == (from, to) => bits(before ^ ns),
                 _ => u64::BITS,
-            };
-            apart_below[highest as usize] += 1;
+            });
         }
-        let drawn = |shift: u32| apart_below[shift as usize + 1..].iter().sum::<usize>();
-        (coarser(self.cells).shift..MAX_SHIFT).find(|&shift| drawn(shift) <= self.budget).unwrap_or(MAX_SHIFT)
+        apart.finest_fitting(self.cells, self.budget)
     }
 
     /// The arrows between shown goroutines, by send time.

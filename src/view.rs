@@ -67,7 +67,7 @@ fn view_file(file: &TraceFile, binary: Option<&Path>, opts: &ViewOptions) -> any
     }
     let mut trace = Trace { file, binary, options: model::Options { all: opts.all }, marks: Vec::new() };
     if let Some(path) = &opts.json_out {
-        let duration_ns = trace.write_json_to(path)?;
+        let duration_ns = trace.write_json(&path.display().to_string(), || std::fs::File::create(path))?;
         if let Some(range) = opts.window {
             range.window_in(duration_ns)?;
         }
@@ -139,22 +139,15 @@ impl Trace<'_> {
         Ok(sketch.overview(ending, reader.tables()))
     }
 
-    /// Writes the model as JSON to the file at `path`, which is made only once the trace
-    /// was read through (see [`model::Plan`]); the trace's duration.
-    fn write_json_to(&self, path: &Path) -> anyhow::Result<u64> {
+    /// Writes the model as JSON, streamed (see [`model::Plan`]), into what `out` makes once
+    /// the trace was read through, so that a trace that cannot be read leaves nothing half
+    /// written; `what` names it in errors. Returns the trace's duration.
+    fn write_json<W: std::io::Write>(&self, what: &str, out: impl FnOnce() -> std::io::Result<W>) -> anyhow::Result<u64> {
         let mut first = Reader::open_file(self.file, self.binary)?;
         let mut second = Reader::open_file(self.file, self.binary)?;
         let plan = model::Plan::read(&mut first, self.options)?;
-        let cannot = || format!("cannot write {}", path.display());
-        let file = std::fs::File::create(path).with_context(cannot)?;
-        plan.write(&mut second, file, model::RUN).with_context(cannot)
-    }
-
-    /// Writes the model as JSON, streamed (see [`model::write_json`]); the trace's duration.
-    fn write_json(&self, out: impl std::io::Write) -> anyhow::Result<u64> {
-        let mut first = Reader::open_file(self.file, self.binary)?;
-        let mut second = Reader::open_file(self.file, self.binary)?;
-        Ok(model::write_json(&mut first, &mut second, self.options, out)?)
+        let cannot = || format!("cannot write {what}");
+        plan.write(&mut second, out().with_context(cannot)?, model::RUN).with_context(cannot)
     }
 
     /// A pass into `sink` from the last generation that starts before `ns` (from the start
@@ -183,12 +176,8 @@ impl Trace<'_> {
         }
         let end_ns = end_ns.unwrap_or(context.meta.duration_ns);
         let (sketch, _) = pass.finish(&reader, end_ns, self.options);
-        let shows = |g| context.goroutines.binary_search_by_key(&g, |g: &crate::model::Goroutine| g.id).is_ok();
-        let mut drawn = sketch.finish(&context.meta, shows);
-        let stacks = model::number_stacks(reader.tables(), |f| {
-            drawn.segments.iter_mut().for_each(|s| f(&mut s.item.stack));
-            drawn.messages.iter_mut().for_each(|m| f(&mut m.item.stack));
-        });
+        let mut drawn = sketch.finish(&context.meta, |g| context.lists(g));
+        let stacks = model::number_stacks(reader.tables(), |f| drawn.each_stack_ref(f));
         Ok((drawn, stacks))
     }
 }
@@ -206,7 +195,7 @@ impl Shown for TraceShown<'_> {
     }
 
     fn write_model(&self, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-        self.trace.write_json(out).map(drop)
+        self.trace.write_json("the model", || Ok(out)).map(drop)
     }
 }
 

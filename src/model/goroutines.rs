@@ -127,6 +127,11 @@ impl Table {
     }
 }
 
+/// Whether `goroutines` (ordered by id, as the model keeps them) lists goroutine `id`.
+pub fn listed(goroutines: &[Goroutine], id: GoId) -> bool {
+    goroutines.binary_search_by_key(&id, |g| g.id).is_ok()
+}
+
 /// Depth in the spawn tree, iteratively (spawn chains can be long) and safe against cycles
 /// that a corrupt trace could produce.
 fn depth(entries: &HashMap<GoId, Entry>, memo: &mut HashMap<GoId, u32>, id: GoId) -> u32 {

@@ -24,7 +24,7 @@ pub use goroutines::Goroutine;
 pub use messages::{closable, kept, ChannelTruth, Message, MessageKind, SourceLines};
 pub use segments::{Segment, Start, State};
 pub use stacks::{Frame, Stack, StackRef};
-pub use stream::{write_json, Plan, WriteError, RUN};
+pub use stream::{Plan, WriteError, RUN};
 
 /// The version of the JSON that `-o` writes. Bump on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
@@ -97,7 +97,7 @@ pub struct Ending {
 impl Ending {
     /// Whether the goroutine is one the model shows.
     pub fn shows(&self, g: GoId) -> bool {
-        self.goroutines.binary_search_by_key(&g, |g| g.id).is_ok()
+        goroutines::listed(&self.goroutines, g)
     }
 
     /// Whether a message that the sink was given belongs to the model.
@@ -113,18 +113,13 @@ pub fn read<S: Sink>(reader: &mut Reader<'_>, options: Options, sink: S) -> crat
     let generations = std::cell::Cell::new(0);
     reader.for_each_event_by_generation(
         |ev, tables| {
-            // Before the first event of a generation: what it starts from.
-            while pass.starts.len() < generations.get() {
-                pass.starts.push(pass.segments.start());
-            }
+            pass.note_starts(generations.get());
             pass.apply(tables, ev);
             progress.events(pass.events);
         },
         || generations.set(generations.get() + 1),
     )?;
-    while pass.starts.len() < generations.get() {
-        pass.starts.push(pass.segments.start());
-    }
+    pass.note_starts(generations.get());
     let end_ns = reader.end_ns().unwrap_or(pass.last_ns);
     Ok(pass.finish(reader, end_ns, options))
 }
@@ -220,6 +215,14 @@ impl<S: Sink> Pass<S> {
         }
         if ev.stack != crate::trace::StackId::NONE && ev.g != 0 {
             self.goroutines.saw_stack(ev.g, tables, ev.stack);
+        }
+    }
+
+    /// Notes what every goroutine is doing as the start of each generation begun since the
+    /// last note (`generations` begun in all), before any event of theirs is applied.
+    fn note_starts(&mut self, generations: usize) {
+        while self.starts.len() < generations {
+            self.starts.push(self.segments.start());
         }
     }
 
@@ -320,6 +323,11 @@ pub enum ModelFileError {
 }
 
 impl Model {
+    /// Whether the model lists goroutine `g`.
+    pub fn lists(&self, g: GoId) -> bool {
+        goroutines::listed(&self.goroutines, g)
+    }
+
     /// A model that `-o` wrote, read back to be shown again: checked to be of this version
     /// and to refer only to stacks it has; goroutines ordered by id and messages by send
     /// time, as built (the level of detail relies on both).

@@ -4,7 +4,7 @@
 //! shown refers to. A second writes the goroutines, each segment as it ends, and the messages
 //! in order of sending: made when received, they are sorted in runs, spilled to temporary
 //! files when there are many, and merged. The bytes are those [`Model::write_json`] writes
-//! for the model built in memory.
+//! for the model built in memory. Start with [`Plan::read`].
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -25,12 +25,6 @@ pub enum WriteError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Json(#[from] serde_json::Error),
-}
-
-/// Writes the model of the trace that `first` and `second` read (two readers of the same
-/// bytes, one per pass) to `out`; returns the trace's duration.
-pub fn write_json(first: &mut Reader<'_>, second: &mut Reader<'_>, options: Options, out: impl Write) -> Result<u64, WriteError> {
-    Plan::read(first, options)?.write(second, out, RUN)
 }
 
 /// What the first pass learnt, ready to write the model in a second: a trace that cannot be

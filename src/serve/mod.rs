@@ -112,6 +112,7 @@ fn respond(request: Request, page: &[u8], shown: &impl Shown) {
     let url = request.url().to_string();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let bytes = |status, mime, body: Vec<u8>| (status, mime, Response::from_data(body).boxed());
+    let failed = |e: anyhow::Error| bytes(500, "text/plain", format!("{e:#}").into_bytes());
     let (status, mime, body) = if *request.method() != tiny_http::Method::Get {
         bytes(405, "text/plain", b"only GET".to_vec())
     } else {
@@ -119,12 +120,12 @@ fn respond(request: Request, page: &[u8], shown: &impl Shown) {
             "" | "index.html" => bytes(200, "text/html; charset=utf-8", page.to_vec()),
             "model.json" => match model_file(shown) {
                 Ok(file) => (200, "application/json", Response::from_file(file).boxed()),
-                Err(e) => bytes(500, "text/plain", format!("{e:#}").into_bytes()),
+                Err(e) => failed(e),
             },
             "picture.json" => match window_of(query) {
                 Some(window) => match shown.picture_json(window) {
                     Ok(json) => bytes(200, "application/json", json),
-                    Err(e) => bytes(500, "text/plain", format!("{e:#}").into_bytes()),
+                    Err(e) => failed(e),
                 },
                 None => bytes(400, "text/plain", b"picture.json needs from=NS&to=NS with from < to".to_vec()),
             },
