@@ -48,6 +48,6 @@ awk -v s="$share" -v m="$MAX_SHARE" 'BEGIN { exit !(s > m) }' && verdict="FAIL (
 
 log "opening the page in headless Chromium (software WebGL)"
 bash scripts/install-chromium.sh >/dev/null
-GOTRACE_BENCH_HTML="$PWD/$OUT/view.html" cargo test --release --quiet --test viewer_bench -- --ignored --nocapture \
-  the_big_trace_page 2>&1 | grep -E '^(big page|drawn)' | tee -a "$OUT/view-results.md"
+GOTRACE_BENCH_HTML="$PWD/$OUT/view.html" cargo test --release --quiet --test it -- --ignored --nocapture \
+  viewer_bench::the_big_trace_page 2>&1 | grep -E '^(big page|drawn)' | tee -a "$OUT/view-results.md"
 [ "$verdict" = PASS ]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Debian's Chromium for the browser tests (tests/viewer_browser.rs).
+# Installs Debian's Chromium for the browser tests (tests/it/viewer_browser.rs).
 # The tests never let a tool download a browser of its own: they use /usr/bin/chromium.
 set -euo pipefail
 if command -v chromium >/dev/null 2>&1; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what tests/docker.rs needs: Debian's Docker engine (docker.io) and a static busybox
+# Installs what tests/it/docker.rs needs: Debian's Docker engine (docker.io) and a static busybox
 # (the shell of the base image the tests make), starts dockerd unless one answers, and waits for
 # its socket. Idempotent. Without root it only checks, so that the tests can say what is missing.
 set -euo pipefail

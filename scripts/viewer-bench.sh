@@ -14,5 +14,5 @@ mkdir -p "$out"
 node viewer/dev/synthetic-model.mjs "$goroutines" "$messages" > "$out/model.json"
 echo "synthetic model: $goroutines goroutines, $messages messages, $(du -h "$out/model.json" | cut -f1)"
 GOTRACE_BENCH_MODEL="$PWD/$out/model.json" GOTRACE_BENCH_SECONDS="$seconds" \
-    cargo test --quiet --test viewer_bench -- --ignored --nocapture merged_buffers 2>&1 | grep -v '^$'
+    cargo test --quiet --test it -- --ignored --nocapture viewer_bench::merged_buffers 2>&1 | grep -v '^$'
 echo "screenshot: target/test-artifacts/viewer_bench.png"

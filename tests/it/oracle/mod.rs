@@ -9,7 +9,6 @@
 //! `tracev1.go` converts them); go 1.5 traces, which the tools refuse without the program
 //! binary, by Go 1.21's parser itself through scripts/go-oracle.sh, which also names the
 //! start functions `-d` leaves out.
-#![allow(dead_code)] // each test binary uses a different part
 
 pub mod counts;
 pub mod inspect;
@@ -77,7 +76,7 @@ impl Oracle {
                     return Err(OracleError::Missing(format!("{self} needs Go 1.21")));
                 }
                 let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/go-oracle.sh");
-                let mut cmd = Command::new("bash");
+                let mut cmd = crate::common::isolated("bash");
                 cmd.arg(script).arg(file);
                 reduce::old_dump(&stdout_of(cmd).map_err(failed)?).map_err(failed)
             }
@@ -87,8 +86,8 @@ impl Oracle {
 
 fn run_go(version: &str, args: &[&str], file: &Path) -> Result<String, OracleError> {
     let go = go_tool(version).ok_or_else(|| OracleError::Missing(format!("Go {version} is not installed")))?;
-    let mut cmd = Command::new(&go);
-    cmd.args(args).arg(file).env("GOTOOLCHAIN", "local").env("GOPROXY", "off");
+    let mut cmd = crate::common::isolated(&go);
+    cmd.args(args).arg(file);
     stdout_of(cmd).map_err(|e| OracleError::Failed(format!("go{version} {}: {e}", args.join(" "))))
 }
 

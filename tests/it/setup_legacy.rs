@@ -4,13 +4,11 @@
 //! pinned with the test-only variable GOTRACE_TEST_PINNED_SHA256, and the real patch is
 //! replaced by a small one with GOTRACE_TEST_LEGACY_PATCH.
 
-mod common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::gotrace;
+use crate::common::gotrace;
 use sha2::{Digest, Sha256};
 
 const SOURCE: &str = "go1.6.3.src.tar.gz";

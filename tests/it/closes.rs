@@ -3,12 +3,10 @@
 //! `tests/programs/rangepong` and `fanin`) close channels that goroutines range over while
 //! every receiver waits, so the counts are exact.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::gotrace;
-use common::toolchains::VERSIONS;
+use crate::common::gotrace;
+use crate::common::toolchains::VERSIONS;
 
 /// Every Go of the fixtures, as their file names say it: "1_19", …
 fn versions() -> impl Iterator<Item = String> {

@@ -2,12 +2,9 @@
 //! headless Chromium (software WebGL), drawn from the merged buffers and naively, one object
 //! per line, side by side in one page (viewer/bench.js). Prints the frame rates and ratios.
 
-mod browser;
-mod common;
-
 use std::time::Duration;
 
-use browser::{Page, Server};
+use crate::browser::{Page, Server};
 use serde_json::Value;
 
 #[test]

@@ -9,14 +9,11 @@
 //!
 //! Needs /usr/bin/chromium (scripts/install-chromium.sh) for all but the first test.
 
-mod browser;
-mod common;
-
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use browser::{gotrace, inline_picture, repo_path, Page, Server};
+use crate::browser::{gotrace, inline_picture, repo_path, Page, Server};
 use headless_chrome::browser::tab::point::Point;
 use serde_json::Value;
 

@@ -4,14 +4,11 @@
 //!
 //! Needs /usr/bin/chromium (scripts/install-chromium.sh).
 
-mod browser;
-mod common;
-
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use browser::{gotrace, repo_path, Page, Server};
+use crate::browser::{gotrace, repo_path, Page, Server};
 use headless_chrome::browser::tab::point::Point;
 use serde_json::Value;
 

@@ -5,15 +5,12 @@
 //! One test reads every file and fails once with the full list of disagreements, so that the
 //! list doubles as a to-do list for the parsers.
 
-mod common;
-mod oracle;
-
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::toolchains::{required, VERSIONS};
-use oracle::counts::{differences, Counts};
-use oracle::{oracles_for, Oracle, OracleError};
+use crate::common::toolchains::{required, VERSIONS};
+use crate::oracle::counts::{differences, Counts};
+use crate::oracle::{oracles_for, Oracle, OracleError};
 
 const GO_TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/go-testdata");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/traces");
@@ -178,7 +175,7 @@ fn gotrace_agrees_with_gos_own_parsers() {
     let mut problems = oracle_problems(all);
     let mut compared = 0;
     for r in all {
-        let ours = match oracle::inspect::inspect(&r.file.path) {
+        let ours = match crate::oracle::inspect::inspect(&r.file.path) {
             Ok(ours) => ours,
             Err(e) => {
                 problems.push(format!("{}: {e}", r.name));

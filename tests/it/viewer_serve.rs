@@ -1,17 +1,14 @@
 //! `gotrace view` as a server, without a browser: what it serves, which port it takes, and
 //! that Ctrl-C stops it cleanly. Uses the real pingpong trace fixture.
 
-mod browser;
-mod common;
-
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use browser::{get, repo_path, Server};
-use common::gotrace;
+use crate::browser::{get, repo_path, Server};
+use crate::common::gotrace;
 
 const TRACE: &str = "tests/traces/pingpong_1_27.trace";
 

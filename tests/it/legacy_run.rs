@@ -11,14 +11,12 @@
 //! helper's Go 1.6 parts use only Go 1.6's API (checked here against `$GOROOT/api`), and the
 //! reader's GoSend/GoRecv events (src/trace/v1, src/model).
 
-mod common;
-
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::*;
+use crate::common::*;
 use gotrace::setup::store::{Manifest, Store};
 use serde_json::Value;
 
@@ -141,7 +139,7 @@ fn build_makes_a_binary_that_traces_itself() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let trace = dir.path().join("trace.out");
-    let ran = Command::new(&binary).env("GOTRACE_TRACE_FILE", &trace).output().unwrap();
+    let ran = isolated(&binary).env("GOTRACE_TRACE_FILE", &trace).output().unwrap();
     assert!(ran.status.success(), "{}", stderr(&ran));
     let inspect = gotrace().arg("inspect").arg(&trace).arg(&binary).output().unwrap();
     assert!(inspect.status.success() && stdout(&inspect).contains("go 1.21"), "{}{}", stdout(&inspect), stderr(&inspect));

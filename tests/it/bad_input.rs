@@ -3,11 +3,9 @@
 //! expected there, and never panic. Bad inputs are derived from real traces (truncated,
 //! flipped, a length made huge) or are plain non-traces (empty, random bytes, an ELF file).
 
-mod common;
-
 use std::path::Path;
 
-use common::{gotrace, GOTRACE};
+use crate::common::{gotrace, GOTRACE};
 /// A small Go 1.27 trace (format "go 1.26") of bench/stress: 4 goroutine pairs, 20 rounds.
 const NEW_FORMAT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bad-input/pingpong_1_27.trace");
 /// Go's own old-format test traces.

@@ -10,14 +10,12 @@
 //! GOROOT and the first build with it take about ten seconds). Missing toolchains skip loudly;
 //! GOTRACE_REQUIRE_TOOLCHAINS=1 makes them failures.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const NEWEST: &str = "1.27.3";
@@ -250,7 +248,7 @@ fn stock_opts_out_and_the_patched_gos_tool_reads_the_trace() {
     let (model, _) = run(&data, &go, HELLO, &["--runtime", "patched", "--trace-out", trace.to_str().unwrap()]);
     assert_eq!(truth(&model), "exact");
     let patched_go = data.join(format!("runtimes/go{NEWEST}-chanops/go/bin/go"));
-    let dump = Command::new(&patched_go).args(["tool", "trace", "-d=parsed"]).arg(&trace).env_remove("GOROOT").output().unwrap();
+    let dump = isolated(&patched_go).args(["tool", "trace", "-d=parsed"]).arg(&trace).output().unwrap();
     assert!(dump.status.success(), "the patched go tool trace: {}", stderr(&dump));
     assert!(stdout(&dump).contains("Name=ChanSend"), "the patched tool names the channel events");
 }
@@ -273,7 +271,7 @@ fn a_built_binary_records_channel_operations_on_its_own() {
         .unwrap();
     assert!(out.status.success(), "gotrace build: {}", stderr(&out));
     let trace = dir.path().join("t.trace");
-    let ran = Command::new(&binary).env("GOTRACE_TRACE_FILE", &trace).env_remove("GODEBUG").output().unwrap();
+    let ran = isolated(&binary).env("GOTRACE_TRACE_FILE", &trace).output().unwrap();
     assert!(ran.status.success() && stderr(&ran).contains("42"), "{}", stderr(&ran));
     let model = dir.path().join("m.json");
     let out = gotrace().current_dir(dir.path()).arg("view").arg(&trace).arg(&binary).arg("-o").arg(&model).output().unwrap();

@@ -2,11 +2,9 @@
 //! lines gotrace edited (main's opening line, os.Exit and log.Fatal calls) name the user's file,
 //! line and column, with an old and a new Go compiler.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// Errors on every line gotrace edits, at columns after the inserted text.
 const BROKEN: &str = r#"package main
@@ -67,7 +65,7 @@ fn panics_keep_lines(version: &str) {
     let out = build(&go, dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
     let trace = dir.path().join("trace.out");
-    let ran = std::process::Command::new(dir.path().join("prog")).env("GOTRACE_TRACE_FILE", &trace).output().unwrap();
+    let ran = isolated(dir.path().join("prog")).env("GOTRACE_TRACE_FILE", &trace).output().unwrap();
     assert_eq!(ran.status.code(), Some(2));
     assert_eq!(stdout(&ran), "up\n");
     let err = stderr(&ran);

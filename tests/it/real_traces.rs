@@ -9,15 +9,12 @@
 //! target/corpus (or $GOTRACE_CORPUS). Without it this test skips loudly, or fails when
 //! GOTRACE_REQUIRE_TOOLCHAINS=1.
 
-mod common;
-mod oracle;
-
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use common::{gotrace, required};
-use oracle::counts::differences;
-use oracle::{oracles_for, OracleError};
+use crate::common::{gotrace, required};
+use crate::oracle::counts::differences;
+use crate::oracle::{oracles_for, OracleError};
 
 /// The Go versions the corpus is made with (scripts/gen-corpus.sh), as file name tags.
 const CORPUS_TAGS: &[&str] = &["1_19", "1_21", "1_22", "1_24", "1_26", "1_27"];
@@ -72,7 +69,7 @@ fn check(trace: &Path, scratch: &Path) -> Outcome {
     if go.blocks_total == 0 && go.unblocks == 0 && go.created == 0 {
         problems.push(format!("{name} [{oracle}]: oracle saw no goroutine activity at all: {go:?}"));
     }
-    match oracle::inspect::inspect(trace) {
+    match crate::oracle::inspect::inspect(trace) {
         Ok(ours) => problems.extend(differences(&ours.counts, &go).into_iter().map(|d| format!("{name} [{oracle}]: {d}"))),
         Err(e) => problems.push(format!("{name}: {e}")),
     }

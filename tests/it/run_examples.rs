@@ -6,11 +6,9 @@
 //!
 //! Missing toolchains skip loudly; GOTRACE_REQUIRE_TOOLCHAINS=1 makes them failures.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// The model as the tests read it.

@@ -2,12 +2,10 @@
 //! for byte, stderr, exit status, arguments), Go's messages naming the user's files, and a
 //! complete trace however the program ends. These do not need the trace parsers.
 
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 /// `gotrace run --go GO --trace-out trace.out ARGS...` in `dir`; the model export is left to
 /// the parsers' own tests, so its outcome is not judged here.
@@ -274,10 +272,10 @@ fn build_makes_a_binary_that_traces_to_stderr_or_to_the_named_file() {
     assert!(stderr(&out).contains("2> trace.out"), "{}", stderr(&out));
     let prog = dir.path().join("prog");
     let stderr_trace = std::fs::File::create(dir.path().join("stderr.out")).unwrap();
-    let ran = std::process::Command::new(&prog).env_remove("GOTRACE_TRACE_FILE").stderr(stderr_trace).output().unwrap();
+    let ran = isolated(&prog).stderr(stderr_trace).output().unwrap();
     assert_eq!(stdout(&ran), "built\n");
     assert_go_reads(&go, &dir.path().join("stderr.out"));
-    let ran = std::process::Command::new(&prog).env("GOTRACE_TRACE_FILE", dir.path().join("env.out")).output().unwrap();
+    let ran = isolated(&prog).env("GOTRACE_TRACE_FILE", dir.path().join("env.out")).output().unwrap();
     assert!(ran.stderr.is_empty(), "{}", stderr(&ran));
     assert_go_reads(&go, &dir.path().join("env.out"));
 }

@@ -22,7 +22,7 @@ fn path_of(version: &str) -> PathBuf {
     let (minor, full) = VERSIONS
         .iter()
         .find(|(minor, full)| *minor == version || *full == version)
-        .unwrap_or_else(|| panic!("Go {version} is not in tests/common/toolchains.rs's VERSIONS"));
+        .unwrap_or_else(|| panic!("Go {version} is not in tests/it/common/toolchains.rs's VERSIONS"));
     if *minor == "1.19" {
         return PathBuf::from("/usr/lib/go-1.19/bin/go");
     }

@@ -6,13 +6,9 @@
 //! a ping-pong, goroutines that come and go, a goroutine in a blocking read across a
 //! generation's end, garbage collections and CPU profile samples.
 
-mod browser;
-mod common;
-
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use browser::{get, Server};
+use crate::browser::{get, Server};
 use gotrace::trace::{Event, EventKind, GenerationMark, Reader, StackId, StrId, Tables, TraceFile};
 use serde_json::Value;
 
@@ -87,13 +83,13 @@ func main() {
 
 /// The trace of `PROGRAM` by Go `version`, in `dir`; `None` when that Go is missing.
 fn trace_of(version: &str, dir: &tempfile::TempDir) -> Option<PathBuf> {
-    let go = common::require(version)?;
-    let project = common::project(&[("go.mod", "module gens\n\ngo 1.22\n"), ("main.go", PROGRAM)]);
+    let go = crate::common::require(version)?;
+    let project = crate::common::project(&[("go.mod", "module gens\n\ngo 1.22\n"), ("main.go", PROGRAM)]);
     let bin = dir.path().join("gens");
-    common::go_build(&go, project.path(), &bin);
+    crate::common::go_build(&go, project.path(), &bin);
     let trace = dir.path().join("gens.trace");
-    let ran = Command::new(&bin).arg(&trace).output().expect("the program runs");
-    assert!(ran.status.success(), "the program: {}", common::stderr(&ran));
+    let ran = crate::common::isolated(&bin).arg(&trace).output().expect("the program runs");
+    assert!(ran.status.success(), "the program: {}", crate::common::stderr(&ran));
     Some(trace)
 }
 
@@ -210,9 +206,9 @@ fn cut_in_its_last_generation(trace: &Path, marks: &[GenerationMark], whole: &[E
         "{:?}",
         reader.warnings()
     );
-    let out = common::gotrace().arg("inspect").arg(&path).output().unwrap();
-    assert!(out.status.success(), "{}", common::stderr(&out));
-    assert!(common::stdout(&out).contains("warning: the trace is cut off at byte "), "{}", common::stdout(&out));
+    let out = crate::common::gotrace().arg("inspect").arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    assert!(crate::common::stdout(&out).contains("warning: the trace is cut off at byte "), "{}", crate::common::stdout(&out));
 }
 
 fn generations_of(version: &str) {
@@ -245,8 +241,8 @@ fn zoomed_windows_of_later_generations_are_drawn_as_the_model_has_them() {
     let dir = tempfile::tempdir().unwrap();
     let Some(trace) = trace_of("1.27.3", &dir) else { return };
     let json = dir.path().join("model.json");
-    let out = common::gotrace().arg("view").arg(&trace).arg("-o").arg(&json).output().unwrap();
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    let out = crate::common::gotrace().arg("view").arg(&trace).arg("-o").arg(&json).output().unwrap();
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
     let model: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let duration = model["meta"]["duration_ns"].as_u64().unwrap();
     let server = Server::start(&trace, &[]);

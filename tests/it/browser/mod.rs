@@ -1,7 +1,5 @@
 //! Drives Debian's Chromium (never a downloaded one: scripts/install-chromium.sh installs it)
-//! against the real `gotrace` binary, for tests/viewer_browser.rs.
-
-#![allow(dead_code)] // each test binary that includes this module uses a different part
+//! against the real `gotrace` binary, for the viewer tests (`viewer_*.rs`).
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
@@ -19,7 +17,7 @@ use serde_json::Value;
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const WINDOW: (u32, u32) = (1280, 800);
 
-/// The one builder of `tests/common/` (each file that includes this module includes it too).
+/// The one builder of `common`.
 pub use crate::common::gotrace;
 
 pub fn repo_path(rel: &str) -> PathBuf {

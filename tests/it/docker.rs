@@ -4,17 +4,15 @@
 //! Without an engine the tests say SKIPPED, and fail when GOTRACE_REQUIRE_DOCKER=1 (as
 //! scripts/test.sh sets).
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use bollard::query_parameters::{CreateImageOptions, ListContainersOptions};
 use bollard::Docker;
-use common::*;
 use futures_util::StreamExt;
 
 const BUSYBOX: &str = "/bin/busybox";
@@ -149,7 +147,7 @@ fn builds_for_linux_darwin_and_windows() {
     assert!(gotrace_containers(&docker).is_empty(), "containers left behind");
 
     // The linux binary runs here and its trace is visualized.
-    let run = Command::new(dir.path().join("pingpong"))
+    let run = isolated(dir.path().join("pingpong"))
         .current_dir(dir.path())
         .stderr(std::fs::File::create(dir.path().join("trace.out")).expect("trace"))
         .output()

@@ -3,16 +3,12 @@
 //! per run, then shown aggregated in headless Chromium, served (where zooming asks the server
 //! for a window in detail) and as an `--html` file (which says how to get detail).
 
-mod browser;
-mod common;
-
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use browser::{get, inline_picture, repo_path, Page, Server};
-use common::gotrace;
+use crate::browser::{get, inline_picture, repo_path, Page, Server};
+use crate::common::gotrace;
 use serde_json::Value;
 
 /// Of lod::Budget::default(): what the viewer gets at most.
@@ -27,12 +23,12 @@ fn stress_trace() -> Option<&'static Path> {
     static TRACE: OnceLock<Option<(tempfile::TempDir, PathBuf)>> = OnceLock::new();
     TRACE
         .get_or_init(|| {
-            let go = common::require("1.27.3")?;
+            let go = crate::common::require("1.27.3")?;
             let dir = tempfile::tempdir().expect("temp dir");
             let bin = dir.path().join("stress");
-            common::go_build(&go, &repo_path("bench/stress"), &bin);
+            crate::common::go_build(&go, &repo_path("bench/stress"), &bin);
             let trace = dir.path().join("stress.trace");
-            let ran = Command::new(&bin).args(["-pairs", "40", "-rounds", "2000"]).arg(&trace).output().expect("stress runs");
+            let ran = crate::common::isolated(&bin).args(["-pairs", "40", "-rounds", "2000"]).arg(&trace).output().expect("stress runs");
             assert!(ran.status.success(), "stress: {}", String::from_utf8_lossy(&ran.stderr));
             Some((dir, trace))
         })
