@@ -48,8 +48,8 @@ started=$SECONDS
 cargo test --profile test-release --locked --no-fail-fast --tests "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # Each test binary's own time, as libtest reports it.
-while read -r line; do timings+=("$line"); done < <(awk '
-  /^ *Running / { name = $2 }
+while IFS= read -r line; do timings+=("$line"); done < <(awk '
+  /^ *Running / { name = ($2 == "unittests") ? $3 : $2 }
   /^test result:/ { for (i = 1; i < NF; i++) if ($i == "in") printf "  %-28s %5d s\n", name, $(i + 1) }' "$log")
 timings+=("$(printf '  %-28s %5d s' "cargo test, in all" $((SECONDS - started)))")
 [ "$patches" -eq 0 ] || status=1
