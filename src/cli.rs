@@ -154,7 +154,6 @@ impl SetupArgs {
             go: self.go.clone(),
             list: self.list,
             remove: self.remove,
-            docker: self.docker,
             image: self.image.clone(),
             base: self.base.clone(),
             prune: self.prune,
@@ -177,23 +176,23 @@ pub struct GoArgs {
     /// the patched copy when there is one; `go1.6.3`, the original's runtime that
     /// `gotrace setup-runtime --go 1.6.3` made (`run` and `build` only; not with --go).
     #[arg(long, value_name = "RUNTIME", default_value = "auto", value_parser = parse_runtime)]
-    pub runtime: crate::setup::Runtime,
+    pub runtime: crate::toolchain::choice::Runtime,
 }
 
 impl GoArgs {
-    fn choice(self) -> crate::setup::GoChoice {
-        crate::setup::GoChoice { go: self.go, runtime: self.runtime }
+    fn choice(self) -> crate::toolchain::choice::GoChoice {
+        crate::toolchain::choice::GoChoice { go: self.go, runtime: self.runtime }
     }
 }
 
-fn parse_runtime(text: &str) -> Result<crate::setup::Runtime, String> {
-    use crate::setup::Runtime;
+fn parse_runtime(text: &str) -> Result<crate::toolchain::choice::Runtime, String> {
+    use crate::toolchain::choice::Runtime;
     match text {
         "auto" => Ok(Runtime::Auto),
         "stock" => Ok(Runtime::Stock),
         "patched" => Ok(Runtime::Patched),
-        _ if crate::setup::is_legacy(Some(text)) => Ok(Runtime::Legacy),
-        _ => Err(format!("unknown runtime {text:?}: use auto, stock, patched or go{}", crate::setup::LEGACY_GO)),
+        _ if crate::toolchain::choice::is_legacy(Some(text)) => Ok(Runtime::Legacy),
+        _ => Err(format!("unknown runtime {text:?}: use auto, stock, patched or go{}", crate::toolchain::choice::LEGACY_GO)),
     }
 }
 
@@ -376,6 +375,7 @@ pub fn main() -> i32 {
             None => crate::runner::build(&go.choice(), &target, output.as_deref()),
         }
         .map(|()| 0),
+        Command::SetupRuntime(setup) if setup.docker => crate::container::setup(&setup.options()).map(|()| 0),
         Command::SetupRuntime(setup) => crate::setup::run(&setup.options()).map(|()| 0),
     };
     match result {

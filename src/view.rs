@@ -30,26 +30,10 @@ pub struct ViewOptions {
 /// ping-pong between two goroutines, carried in the binary so that no Go is needed.
 const EXAMPLE_TRACE: &[u8] = include_bytes!("../tests/traces/pingpong_1_27.trace");
 
-/// The model of trace bytes, symbolizing bare PCs with `binary` when given.
-fn model_of(data: &[u8], binary: Option<&Path>, all: bool) -> anyhow::Result<Model> {
-    let mut reader = crate::trace::Reader::open(data, binary)?;
-    Ok(model::build(&mut reader, model::Options { all })?)
-}
-
 /// Shows `trace` as `opts` asks. `trace` may also be a model that `-o` wrote, to view it again.
 pub fn view_trace(trace: &Path, binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
     let file = TraceFile::open(trace).with_context(|| format!("cannot read {}", trace.display()))?;
     view_file(&file, binary, opts).with_context(|| trace.display().to_string())
-}
-
-/// The model of `trace`, a trace file or a model that `-o` wrote.
-pub fn load_trace(trace: &Path, binary: Option<&Path>, all: bool) -> anyhow::Result<Model> {
-    let data = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;
-    load_bytes(&data, binary, all).with_context(|| trace.display().to_string())
-}
-
-fn load_bytes(data: &[u8], binary: Option<&Path>, all: bool) -> anyhow::Result<Model> {
-    Ok(if looks_like_json(data) { Model::from_json(data)? } else { model_of(data, binary, all)? })
 }
 
 /// `gotrace view` with no trace: the bundled example.
@@ -62,7 +46,7 @@ pub fn view_example(opts: &ViewOptions) -> anyhow::Result<()> {
 /// what it draws, so a trace is read into that alone, not into its model; `-o` needs the model.
 fn view_file(file: &TraceFile, binary: Option<&Path>, opts: &ViewOptions) -> anyhow::Result<()> {
     let data = file.bytes();
-    if looks_like_json(data) {
+    if model::is_model(data) {
         return show(Model::from_json(data)?, opts);
     }
     let mut trace = Trace { file, binary, options: model::Options { all: opts.all }, marks: Vec::new() };
@@ -78,7 +62,7 @@ fn view_file(file: &TraceFile, binary: Option<&Path>, opts: &ViewOptions) -> any
     if opts.html_out.is_none() && matches!(Format::detect(data), Ok(Format::V1 { .. })) {
         // An old-format trace is read whole to be read at all: held as a model, its zoomed
         // windows are cut from memory instead of read again from the start.
-        return show(model_of(data, binary, opts.all)?, opts);
+        return show(model::from_trace(data, binary, opts.all)?, opts);
     }
     let window = opts.window.map_or(Window { start_ns: 0, end_ns: u64::MAX }, TimeRange::open_window);
     let overview = trace.overview(window)?;
@@ -196,36 +180,5 @@ impl Shown for TraceShown<'_> {
 
     fn write_model(&self, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         self.trace.write_json("the model", || Ok(out)).map(drop)
-    }
-}
-
-/// Traces start with "go 1.", models with "{".
-fn looks_like_json(data: &[u8]) -> bool {
-    data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_model_file_is_recognized_and_checked() {
-        assert!(looks_like_json(b" \n{\"goroutines\":[]}"));
-        assert!(!looks_like_json(b"go 1.26 trace\0\0\0"));
-        let written = to_json(&model_of(include_bytes!("../tests/traces/pingpong_1_27.trace"), None, false).unwrap());
-        let again = Model::from_json(&written).unwrap();
-        assert_eq!(to_json(&again), written, "a model file reads back as it was written");
-        let err = Model::from_json(br#"{"version":1,"goroutines":[],"segments":[]}"#).unwrap_err();
-        assert!(err.to_string().starts_with("not a gotrace model: missing field"), "{err}");
-        let newer = String::from_utf8(written.clone()).unwrap().replacen("\"version\":1", "\"version\":2", 1);
-        assert!(Model::from_json(newer.as_bytes()).unwrap_err().to_string().starts_with("a version 2 model"));
-        let stray = String::from_utf8(written).unwrap().replacen("\"stack\":0", "\"stack\":99", 1);
-        assert_eq!(Model::from_json(stray.as_bytes()).unwrap_err().to_string(), "not a gotrace model: stack 99 is not in `stacks`");
-    }
-
-    fn to_json(model: &Model) -> Vec<u8> {
-        let mut out = Vec::new();
-        model.write_json(&mut out).unwrap();
-        out
     }
 }

@@ -102,7 +102,7 @@ pub fn leaks(model: &Model, ignore: &[String]) -> Vec<Leak> {
 /// on stderr or, with `json`, the `check` object on stdout. Returns the exit status: 3 when
 /// goroutines leaked, 2 when they deadlocked, else 0.
 pub fn run(trace: &std::path::Path, binary: Option<&std::path::Path>, json: bool, opts: &Options) -> anyhow::Result<i32> {
-    let model = crate::view::load_trace(trace, binary, false)?;
+    let model = crate::model::load(trace, binary, false)?;
     // A model file that `gotrace run` wrote knows how its program ended; a trace alone does not.
     let (outcome, crashed) = model.check.as_ref().map_or((Outcome::Exited, None), |c| (c.outcome, c.crashed));
     let found = check(&model, outcome, crashed, &opts.ignore);

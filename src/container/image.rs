@@ -34,9 +34,12 @@ impl Recipe {
     pub fn new(go: Option<&str>, image: Option<&str>, base: Option<&str>) -> anyhow::Result<Recipe> {
         let version = go.map(|g| g.strip_prefix("go").unwrap_or(g)).unwrap_or(DEFAULT_GO);
         if !version.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
-            bail!("with --docker, --go takes a Go version such as {DEFAULT_GO} or {}, not {version:?}", crate::setup::LEGACY_GO);
+            bail!(
+                "with --docker, --go takes a Go version such as {DEFAULT_GO} or {}, not {version:?}",
+                crate::toolchain::choice::LEGACY_GO
+            );
         }
-        let dockerfile = if crate::setup::is_legacy(Some(version)) { "docker/go1.6.3/Dockerfile" } else { "docker/Dockerfile" };
+        let dockerfile = if crate::toolchain::choice::is_legacy(Some(version)) { "docker/go1.6.3/Dockerfile" } else { "docker/Dockerfile" };
         Ok(Recipe {
             tag: image.map_or_else(|| default_tag(version), str::to_owned),
             base: base.map_or_else(|| format!("golang:{version}"), str::to_owned),

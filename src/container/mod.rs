@@ -99,20 +99,12 @@ pub fn run(opts: &RunOptions, docker: &DockerOptions) -> anyhow::Result<i32> {
     if code != 0 && outcome == Outcome::Exited {
         eprintln!("gotrace: the program exited with code {code}");
     }
-    let Some(trace) = trace.filter(|t| !t.is_empty()) else {
-        eprintln!("gotrace: the program wrote no trace");
-        return Ok(if code == 0 { 1 } else { i32::try_from(code).unwrap_or(1) });
-    };
     let trace_path = work.path().join("trace.out");
-    std::fs::write(&trace_path, &trace).with_context(|| format!("cannot write {}", trace_path.display()))?;
-    if let Some(keep) = &opts.trace_out {
-        std::fs::write(keep, &trace).with_context(|| format!("cannot write {}", keep.display()))?;
-    }
+    std::fs::write(&trace_path, trace.unwrap_or_default()).with_context(|| format!("cannot write {}", trace_path.display()))?;
     // A program stopped on request ended as asked.
     let code = if outcome == Outcome::Exited { i32::try_from(code).unwrap_or(1) } else { 0 };
-    interrupts.exit_on_next(work.path().to_path_buf(), code);
     let ending = Ending { name: &target.name, outcome, program_code: code, crashed: None };
-    crate::runner::show(opts, &trace_path, &local_binary, &ending)
+    crate::runner::finish(opts, &trace_path, &local_binary, &ending, work.path(), &interrupts)
 }
 
 fn prepare(targets: &[std::ffi::OsString]) -> anyhow::Result<(Target, Plan)> {

@@ -19,7 +19,7 @@ pub struct TestOptions {
     pub packages: Vec<OsString>,
     /// Flags for `go test` (after `--`).
     pub flags: Vec<OsString>,
-    pub go: crate::setup::GoChoice,
+    pub go: crate::toolchain::choice::GoChoice,
     pub view: ViewOptions,
     pub check: check::Options,
 }
@@ -36,11 +36,11 @@ struct Tested {
 /// Runs the tests; returns the exit code: `go test`'s when a package failed, else 3 when
 /// `--check` found leaks, else 0.
 pub fn run(opts: &TestOptions) -> anyhow::Result<i32> {
-    if opts.go.runtime == crate::setup::Runtime::Legacy {
+    if opts.go.runtime == crate::toolchain::choice::Runtime::Legacy {
         // Testing goes through `go list` and `go test` of modules, which Go 1.6 does not have.
-        bail!("gotrace test cannot use --runtime go{}: use it with `gotrace run` or `gotrace build`", crate::setup::LEGACY_GO);
+        bail!("gotrace test cannot use --runtime go{}: use it with `gotrace run` or `gotrace build`", crate::toolchain::choice::LEGACY_GO);
     }
-    let go = opts.go.find()?;
+    let go = crate::setup::find_go(&opts.go)?;
     eprintln!("gotrace: {}", go.describe());
     let packages = list(&go, &opts.packages)?;
     let work = tempfile::Builder::new().prefix("gotrace-test-").tempdir().context("cannot create a temporary directory")?;
@@ -89,7 +89,7 @@ fn check_package(
     junit: Option<PathBuf>,
     opts: &TestOptions,
 ) -> anyhow::Result<usize> {
-    let mut model = crate::view::load_trace(trace, Some(binary), opts.view.all)?;
+    let mut model = crate::model::load(trace, Some(binary), opts.view.all)?;
     let outcome = if code == 2 { Outcome::Panic } else { Outcome::Exited };
     let found = check::check(&model, outcome, None, &opts.check.ignore);
     if !found.leaks.is_empty() {

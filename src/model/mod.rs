@@ -6,6 +6,8 @@
 pub mod channels;
 mod check;
 mod goroutines;
+mod load;
+pub use load::{from_trace, is_model, load};
 mod messages;
 mod segments;
 mod stacks;

@@ -4,7 +4,6 @@
 pub mod build;
 mod error;
 pub mod exec;
-mod gopath;
 pub mod target;
 
 use std::ffi::OsString;
@@ -18,7 +17,7 @@ use crate::check;
 use crate::instrument::{self, Plan};
 use crate::model::Outcome;
 use crate::progress::Step;
-use crate::setup::GoChoice;
+use crate::toolchain::choice::GoChoice;
 use crate::toolchain::Go;
 use crate::view::ViewOptions;
 use target::Target;
@@ -60,7 +59,22 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
     let crashed = watch.crash_report().as_deref().and_then(check::crashed_goroutine);
     let ending = Ending { name: &target.name, outcome, program_code, crashed };
 
-    let written = std::fs::metadata(&trace).map(|m| m.len()).unwrap_or(0);
+    finish(opts, &trace, &binary, &ending, work.path(), &interrupts)
+}
+
+/// The end of a run, here or in a container, once the program wrote `trace`: the trace kept
+/// where `--trace-out` says, then checked and shown. A second Ctrl-C from here on leaves at
+/// once with the program's code, removing `work`.
+pub fn finish(
+    opts: &RunOptions,
+    trace: &Path,
+    binary: &Path,
+    ending: &Ending,
+    work: &Path,
+    interrupts: &exec::Interrupts,
+) -> anyhow::Result<i32> {
+    let program_code = ending.program_code;
+    let written = std::fs::metadata(trace).map(|m| m.len()).unwrap_or(0);
     if written == 0 {
         eprintln!("gotrace: the program wrote no trace");
         return Ok(if program_code == 0 { 1 } else { program_code });
@@ -71,10 +85,10 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
         return Ok(program_code);
     }
     if let Some(keep) = &opts.trace_out {
-        std::fs::copy(&trace, keep).with_context(|| format!("cannot write {}", keep.display()))?;
+        std::fs::copy(trace, keep).with_context(|| format!("cannot write {}", keep.display()))?;
     }
-    interrupts.exit_on_next(work.path().to_path_buf(), program_code);
-    show(opts, &trace, &binary, &ending)
+    interrupts.exit_on_next(work.to_path_buf(), program_code);
+    show(opts, trace, binary, ending)
 }
 
 /// How the program ended, for the check.
@@ -176,9 +190,9 @@ fn run_program(
 
 /// Checks the trace and hands it to the viewer; the program's failure, if any, decides the
 /// exit code, and with `--check` also what it left stuck.
-pub fn show(opts: &RunOptions, trace: &Path, binary: &Path, ending: &Ending) -> anyhow::Result<i32> {
+fn show(opts: &RunOptions, trace: &Path, binary: &Path, ending: &Ending) -> anyhow::Result<i32> {
     let program_code = ending.program_code;
-    let checked = crate::view::load_trace(trace, Some(binary), opts.view.all).and_then(|mut model| {
+    let checked = crate::model::load(trace, Some(binary), opts.view.all).and_then(|mut model| {
         let found = check::check(&model, ending.outcome, ending.crashed, &opts.check.ignore);
         check::report(&found, ending.name, &opts.check, false)?;
         let code = if opts.check.fail { check::exit_status(&found, program_code) } else { program_code };
@@ -215,7 +229,7 @@ pub fn build(go: &GoChoice, targets: &[OsString], output: Option<&Path>) -> anyh
 }
 
 fn prepare(go: &GoChoice, targets: &[OsString]) -> anyhow::Result<(Go, Target)> {
-    let go = go.find()?;
+    let go = crate::setup::find_go(go)?;
     eprintln!("gotrace: {}", go.describe());
     let target = target::resolve(&go, targets)?;
     Ok((go, target))

@@ -14,8 +14,9 @@ use std::process::Command;
 use anyhow::{bail, Context};
 
 use super::store::{Manifest, Store};
-use super::{archive, checksum, download, patch, SetupOptions, LEGACY_GO};
+use super::{archive, checksum, download, patch, SetupOptions};
 use crate::progress::Step;
+use crate::toolchain::choice::LEGACY_GO;
 use crate::toolchain::Go;
 
 /// The runtime's name in the store.

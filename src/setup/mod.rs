@@ -5,7 +5,8 @@
 //! - a patched copy of the user's modern Go (1.25+) — the default;
 //! - the 2016 original's Go 1.6.3, downloaded, verified, patched and bootstrap-built
 //!   (`--go 1.6.3`);
-//! - a container image holding a patched Go (`--docker`), see `crate::container`.
+//! - a container image holding a patched Go (`--docker`): `crate::container`'s, which `cli`
+//!   hands it to.
 
 mod archive;
 mod checksum;
@@ -17,6 +18,7 @@ pub mod store;
 
 use std::path::PathBuf;
 
+use crate::toolchain::choice::{is_legacy, GoChoice, Runtime, LEGACY_GO};
 use crate::toolchain::Go;
 
 /// What `gotrace setup-runtime` was asked to do.
@@ -28,9 +30,7 @@ pub struct SetupOptions {
     pub list: bool,
     /// `--remove`: remove the runtime that the other options select.
     pub remove: bool,
-    /// `--docker`: build the gotrace image instead of a local runtime.
-    pub docker: bool,
-    /// `--image NAME`: the tag of the image `--docker` builds.
+    /// `--docker` only (`crate::container::setup`): `--image NAME`, the tag of the image it builds.
     pub image: Option<String>,
     /// `--base IMAGE`: the image `--docker` builds FROM.
     pub base: Option<String>,
@@ -46,41 +46,15 @@ pub struct SetupOptions {
     pub mirror: Option<String>,
 }
 
-/// The original's Go version, set up by downloading and bootstrapping it.
-pub const LEGACY_GO: &str = "1.6.3";
-
-/// Whether `--go` names the original's Go 1.6.3 rather than a `go` command.
-pub fn is_legacy(go: Option<&str>) -> bool {
-    go.is_some_and(|g| g.strip_prefix("go").unwrap_or(g) == LEGACY_GO)
-}
-
 /// `gotrace setup-runtime`: the top-level entry point.
 pub fn run(opts: &SetupOptions) -> anyhow::Result<()> {
     if opts.list {
         return list();
     }
-    if opts.docker {
-        return crate::container::setup(opts);
-    }
     if is_legacy(opts.go.as_deref()) {
         return legacy::setup(opts);
     }
     patched::setup(opts.go.as_deref(), opts.remove)
-}
-
-/// Which runtime builds the program (`--runtime` of `run`, `build` and `test`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Runtime {
-    /// The patched copy of the chosen Go when `setup-runtime` made one, else that Go.
-    #[default]
-    Auto,
-    /// The chosen Go as it is.
-    Stock,
-    /// The patched copy of the chosen Go; an error when there is none.
-    Patched,
-    /// The original's Go 1.6.3 that `setup-runtime --go 1.6.3` made (`--runtime go1.6.3`); an
-    /// error when there is none.
-    Legacy,
 }
 
 /// Why the Go that `--runtime` asks for cannot be had.
@@ -92,24 +66,15 @@ pub enum RuntimeError {
     LegacyWithGo,
 }
 
-/// The Go that builds a program: `--go` (or its default) and `--runtime`.
-#[derive(Debug, Clone, Default)]
-pub struct GoChoice {
-    pub go: Option<PathBuf>,
-    pub runtime: Runtime,
-}
-
-impl GoChoice {
-    /// Finds the chosen Go, and its patched copy where `runtime` asks for it.
-    pub fn find(&self) -> anyhow::Result<Go> {
-        if self.runtime == Runtime::Legacy {
-            if self.go.is_some() {
-                return Err(RuntimeError::LegacyWithGo.into());
-            }
-            return Ok(legacy::installed_go()?.ok_or(RuntimeError::LegacyNotInstalled)?);
+/// Finds the Go that `choice` names, and its patched copy where its runtime asks for it.
+pub fn find_go(choice: &GoChoice) -> anyhow::Result<Go> {
+    if choice.runtime == Runtime::Legacy {
+        if choice.go.is_some() {
+            return Err(RuntimeError::LegacyWithGo.into());
         }
-        choose(Go::find(self.go.as_deref())?, self.runtime)
+        return Ok(legacy::installed_go()?.ok_or(RuntimeError::LegacyNotInstalled)?);
     }
+    choose(Go::find(choice.go.as_deref())?, choice.runtime)
 }
 
 /// The Go that builds under `runtime`, given the Go the user chose.
@@ -141,18 +106,4 @@ fn list() -> anyhow::Result<()> {
         text.push_str(&format!("{}\t{}\t{}\n", rt.manifest.name, rt.manifest.go_version, rt.goroot().display()));
     }
     crate::output::write_stdout(text.as_bytes())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_original_go_is_named_with_or_without_its_prefix() {
-        assert!(is_legacy(Some("1.6.3")));
-        assert!(is_legacy(Some("go1.6.3")));
-        assert!(!is_legacy(Some("/usr/local/go/bin/go")));
-        assert!(!is_legacy(Some("1.27.3")));
-        assert!(!is_legacy(None));
-    }
 }

@@ -156,7 +156,7 @@ fn prove(goroot: &Path) -> anyhow::Result<()> {
     if !status.success() {
         bail!("the probe failed ({status})");
     }
-    let model = crate::view::load_trace(&trace, Some(&probe), false)?;
+    let model = crate::model::load(&trace, Some(&probe), false)?;
     let values: Vec<&str> = model.messages.iter().filter_map(|m| m.value_text.as_deref()).collect();
     if model.meta.channel_truth != ChannelTruth::Exact || model.channels.len() < 4 || !values.contains(&"42") {
         bail!("the probe's trace lacks its channel events ({} channels, values {values:?})", model.channels.len());

@@ -2,6 +2,8 @@
 //! PATH. gotrace never downloads or patches a toolchain here; it uses the one the user has.
 
 use std::ffi::OsStr;
+pub mod choice;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -13,6 +13,7 @@ mod closes;
 mod docker;
 mod generations;
 mod instrument_build;
+mod layout;
 mod legacy_run;
 mod oracle_agreement;
 mod real_traces;

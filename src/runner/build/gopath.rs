@@ -14,16 +14,16 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::build::{helper_path, run_go_build};
-use super::target::Target;
+use super::{helper_path, run_go_build};
 use crate::instrument::{self, Plan};
+use crate::runner::target::Target;
 use crate::toolchain::Go;
 
 /// The directory of the copy under `$GOPATH/src` (the binary is named by `-o`, not by it).
 const PACKAGE: &str = "gotrace-program";
 
 /// Copies `target` into a GOPATH under `work` as `plan` says and builds it into `binary`.
-pub fn build(go: &Go, target: &Target, plan: &Plan, work: &Path, binary: &Path) -> anyhow::Result<()> {
+pub(super) fn build(go: &Go, target: &Target, plan: &Plan, work: &Path, binary: &Path) -> anyhow::Result<()> {
     let gopath = work.join("gopath");
     let package = gopath.join("src").join(PACKAGE);
     std::fs::create_dir_all(&package).with_context(|| format!("cannot create {}", package.display()))?;
