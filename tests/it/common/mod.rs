@@ -162,12 +162,26 @@ pub fn assert_go_reads(go: &Path, trace: &Path) {
     panic!("go tool trace {dump} {} failed: {}", trace.display(), stderr(&out));
 }
 
-/// Whether gotrace reads `trace` as a patched runtime's: its channels are known exactly.
+/// Whether `trace` holds the channel events that only gotrace's patched runtimes write
+/// (`ChanMake`, `ChanSend`, `ChanRecv`, `ChanClose`), as `gotrace inspect` counts them.
 pub fn from_patched_runtime(trace: &Path) -> bool {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let json = dir.path().join("model.json");
-    let out = gotrace().arg("view").arg(trace).arg("-o").arg(&json).output().expect("gotrace view -o");
-    assert!(out.status.success(), "gotrace view -o {}: {}", trace.display(), stderr(&out));
-    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("model")).expect("model JSON");
-    model["meta"]["channel_truth"] == "exact"
+    let out = gotrace().args(["inspect", "--json"]).arg(trace).output().expect("gotrace inspect");
+    assert!(out.status.success(), "gotrace inspect {}: {}", trace.display(), stderr(&out));
+    let inspected: serde_json::Value = serde_json::from_slice(&out.stdout).expect("inspect --json");
+    let kinds = inspected["events_by_kind"].as_object().expect("events_by_kind");
+    ["ChanMake", "ChanSend", "ChanRecv", "ChanClose"].iter().any(|kind| kinds.contains_key(*kind))
+}
+
+#[test]
+fn go_reads_says_when_a_trace_came_from_a_patched_runtime() {
+    let Some(go) = require("1.27.3") else { return };
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces");
+    let stock = fixtures.join("pingpong_1_27.trace");
+    assert!(!from_patched_runtime(&stock));
+    assert_go_reads(&go, &stock);
+    let patched = fixtures.join("patched/chanops_1_27.trace");
+    assert!(from_patched_runtime(&patched));
+    let refused = std::panic::catch_unwind(|| assert_go_reads(&go, &patched)).expect_err("stock Go refuses the patched trace");
+    let said = refused.downcast_ref::<String>().expect("a panic message");
+    assert!(said.contains("written by a patched runtime") && said.contains("--runtime stock"), "{said}");
 }
