@@ -85,7 +85,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
-        check: IgnoreArgs,
+        check: LeakReportArgs,
     },
     /// Build an instrumented binary without running it (it writes its trace to stderr).
     Build {
@@ -225,12 +225,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub check: bool,
     #[command(flatten)]
-    pub ignore: IgnoreArgs,
+    pub ignore: LeakReportArgs,
 }
 
 /// Which goroutines are never leaks, and the JUnit report.
 #[derive(clap::Args, Debug, Clone, Default)]
-pub struct IgnoreArgs {
+pub struct LeakReportArgs {
     /// Goroutines started in FUNC or blocked under a call of FUNC are never leaks (repeatable;
     /// e.g. main.watch, net/http.(*persistConn).readLoop).
     #[arg(long, value_name = "FUNC")]
@@ -241,14 +241,14 @@ pub struct IgnoreArgs {
 }
 
 impl CheckArgs {
-    pub fn options(&self) -> crate::check::Options {
-        crate::check::Options { fail: self.check, ..self.ignore.options() }
+    pub fn options(&self) -> crate::check::CheckOptions {
+        crate::check::CheckOptions { fail: self.check, ..self.ignore.options() }
     }
 }
 
-impl IgnoreArgs {
-    pub fn options(&self) -> crate::check::Options {
-        crate::check::Options { fail: false, ignore: self.ignore.clone(), junit: self.junit.clone() }
+impl LeakReportArgs {
+    pub fn options(&self) -> crate::check::CheckOptions {
+        crate::check::CheckOptions { fail: false, ignore: self.ignore.clone(), junit: self.junit.clone() }
     }
 }
 

@@ -7,7 +7,7 @@ use anyhow::Context;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::model::channels::Table as ChannelTable;
+use crate::model::channels::ChannelLedger;
 use crate::model::{closable, SourceLines};
 use crate::progress::Step;
 use crate::trace::{EventKind, GoId, Reader, StackId, StrId, Tables, TraceFile, KIND_NAMES};
@@ -110,7 +110,7 @@ impl Summary {
         // What each goroutine last blocked on, to tell which wake-ups a close could be.
         let mut blocked_on: FxHashMap<GoId, StrId> = FxHashMap::default();
         let mut sources = SourceLines::default();
-        let mut channels = ChannelTable::default();
+        let mut channels = ChannelLedger::default();
         reader.for_each_event(|ev, tables| {
             s.events += 1;
             channels.apply(tables, ev);
@@ -240,7 +240,7 @@ fn top_stacks(tables: &Tables, counts: FxHashMap<(StackId, StrId), u64>) -> Vec<
 }
 
 /// The channels with traffic, busiest first, each with the program's frame that made it.
-fn channel_traffic(tables: &Tables, channels: ChannelTable) -> Vec<ChannelTraffic> {
+fn channel_traffic(tables: &Tables, channels: ChannelLedger) -> Vec<ChannelTraffic> {
     let mut v: Vec<ChannelTraffic> = channels
         .finish()
         .into_iter()
@@ -263,7 +263,7 @@ fn channel_traffic(tables: &Tables, channels: ChannelTable) -> Vec<ChannelTraffi
     v
 }
 
-fn display_func(tables: &Tables, f: &crate::trace::Frame) -> String {
+fn display_func(tables: &Tables, f: &crate::trace::InternedFrame) -> String {
     match tables.str(f.func) {
         "" => format!("{:#x}", f.pc),
         name => name.to_string(),

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::lod::{Budget, Drawn, Overview, Picture, Sketch, TimeRange, Window};
+use crate::lod::{Budget, Drawing, DrawingSink, Overview, Picture, TimeRange, Window};
 use crate::model::{self, Model, Stack, Start};
-use crate::serve::{self, ServeOptions, Shown};
+use crate::serve::{self, ModelPictures, Pictures, ServeOptions};
 use crate::trace::{Format, GenerationMark, Reader, TraceFile};
 
 #[derive(Debug, Clone, Default)]
@@ -49,7 +49,7 @@ fn view_file(file: &TraceFile, binary: Option<&Path>, opts: &ViewOptions) -> any
     if model::is_model(data) {
         return show(Model::from_json(data)?, opts);
     }
-    let mut trace = Trace { file, binary, options: model::Options { all: opts.all }, marks: Vec::new() };
+    let mut trace = Trace { file, binary, options: model::ModelOptions { all: opts.all }, marks: Vec::new() };
     if let Some(path) = &opts.json_out {
         let duration_ns = trace.write_json(&path.display().to_string(), || std::fs::File::create(path))?;
         if let Some(range) = opts.window {
@@ -73,7 +73,7 @@ fn view_file(file: &TraceFile, binary: Option<&Path>, opts: &ViewOptions) -> any
     if let Some(path) = &opts.html_out {
         return write_page(path, &page);
     }
-    serve::serve(&TraceShown { trace, overview }, &page, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
+    serve::serve(&TracePictures { trace, overview }, &page, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
 }
 
 fn write_page(path: &Path, picture_json: &[u8]) -> anyhow::Result<()> {
@@ -92,22 +92,22 @@ pub fn show(model: Model, opts: &ViewOptions) -> anyhow::Result<()> {
         let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
         model.write_json(file).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let shown = serve::ModelShown::new(&model);
-    let page = shown.picture_json(window)?;
+    let pictures = ModelPictures(&model);
+    let page = pictures.picture_json(window)?;
     if let Some(path) = &opts.html_out {
         write_page(path, &page)?;
     }
     if opts.json_out.is_some() || opts.html_out.is_some() {
         return Ok(());
     }
-    serve::serve(&shown, &page, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
+    serve::serve(&pictures, &page, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
 }
 
 /// A trace to be read again for each picture, never held as a model.
 struct Trace<'a> {
     file: &'a TraceFile,
     binary: Option<&'a Path>,
-    options: model::Options,
+    options: model::ModelOptions,
     /// Where each generation of a new-format trace starts, and what every goroutine was
     /// doing there, once read through.
     marks: Vec<(GenerationMark, Start)>,
@@ -118,20 +118,20 @@ impl Trace<'_> {
     /// notes where each generation starts.
     fn overview(&mut self, window: Window) -> anyhow::Result<Overview> {
         let mut reader = Reader::open_file(self.file, self.binary)?;
-        let (sketch, mut ending) = model::read(&mut reader, self.options, Sketch::new(window, Budget::default()))?;
+        let (sink, mut ending) = model::read(&mut reader, self.options, DrawingSink::new(window, Budget::default()))?;
         self.marks = reader.generations().iter().cloned().zip(std::mem::take(&mut ending.starts)).collect();
-        Ok(sketch.overview(ending, reader.tables()))
+        Ok(sink.overview(ending, reader.tables()))
     }
 
-    /// Writes the model as JSON, streamed (see [`model::Plan`]), into what `out` makes once
+    /// Writes the model as JSON, streamed (see [`model::ModelWriter`]), into what `out` makes once
     /// the trace was read through, so that a trace that cannot be read leaves nothing half
     /// written; `what` names it in errors. Returns the trace's duration.
     fn write_json<W: std::io::Write>(&self, what: &str, out: impl FnOnce() -> std::io::Result<W>) -> anyhow::Result<u64> {
         let mut first = Reader::open_file(self.file, self.binary)?;
         let mut second = Reader::open_file(self.file, self.binary)?;
-        let plan = model::Plan::read(&mut first, self.options)?;
+        let plan = model::ModelWriter::read(&mut first, self.options)?;
         let cannot = || format!("cannot write {what}");
-        plan.write(&mut second, out().with_context(cannot)?, model::RUN).with_context(cannot)
+        plan.write(&mut second, out().with_context(cannot)?, model::SORT_RUN_LEN).with_context(cannot)
     }
 
     /// A pass into `sink` from the last generation that starts before `ns` (from the start
@@ -143,10 +143,10 @@ impl Trace<'_> {
         }
     }
 
-    /// What is drawn of `window`, and the stacks it refers to, from the events of the
+    /// The drawing of `window`, and the stacks it refers to, from the events of the
     /// generations it overlaps; the goroutines and metadata are the whole trace's (`context`).
-    fn detail(&self, window: Window, context: &Model) -> anyhow::Result<(Drawn, Vec<Stack>)> {
-        let (mut reader, mut pass) = self.pass_from(window.start_ns, Sketch::new(window, Budget::default()))?;
+    fn detail(&self, window: Window, context: &Model) -> anyhow::Result<(Drawing, Vec<Stack>)> {
+        let (mut reader, mut pass) = self.pass_from(window.start_ns, DrawingSink::new(window, Budget::default()))?;
         // Read on past the window by its length, so that most messages sent in it are
         // received; what is still open then ends there, outside the window.
         let stop_ns = window.end_ns.saturating_add(window.end_ns - window.start_ns);
@@ -159,23 +159,23 @@ impl Trace<'_> {
             pass.apply(reader.tables(), &ev);
         }
         let end_ns = end_ns.unwrap_or(context.meta.duration_ns);
-        let (sketch, _) = pass.finish(&reader, end_ns, self.options);
-        let mut drawn = sketch.finish(&context.meta, |g| context.lists(g));
-        let stacks = model::number_stacks(reader.tables(), |f| drawn.each_stack_ref(f));
-        Ok((drawn, stacks))
+        let (sink, _) = pass.finish(&reader, end_ns, self.options);
+        let mut drawing = sink.finish(&context.meta, |g| context.lists(g));
+        let stacks = model::number_stacks(reader.tables(), |f| drawing.each_stack_ref(f));
+        Ok((drawing, stacks))
     }
 }
 
-/// The served viewer of a trace: the overview, and each zoomed window read again.
-struct TraceShown<'a> {
+/// The pictures of a trace: the overview, and each zoomed window read again.
+struct TracePictures<'a> {
     trace: Trace<'a>,
     overview: Overview,
 }
 
-impl Shown for TraceShown<'_> {
+impl Pictures for TracePictures<'_> {
     fn picture_json(&self, window: Window) -> anyhow::Result<Vec<u8>> {
-        let (drawn, stacks) = self.trace.detail(window, &self.overview.context)?;
-        serve::picture_json(Picture { context: &self.overview.context, stacks: &stacks, drawn: &drawn })
+        let (drawing, stacks) = self.trace.detail(window, &self.overview.context)?;
+        serve::picture_json(Picture { context: &self.overview.context, stacks: &stacks, drawing: &drawing })
     }
 
     fn write_model(&self, out: &mut dyn std::io::Write) -> anyhow::Result<()> {

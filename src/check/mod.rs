@@ -28,7 +28,7 @@ const PRIMITIVE_FRAMES: &[&str] = &["runtime.", "sync.", "internal/"];
 
 /// What the user asked of the check (`--check`, `--ignore`, `--junit`).
 #[derive(Debug, Clone, Default)]
-pub struct Options {
+pub struct CheckOptions {
     /// Leaks fail the run (exit status 3).
     pub fail: bool,
     /// More functions whose goroutines are never leaks.
@@ -40,7 +40,7 @@ pub struct Options {
 /// Tells `check` of the program `name` where CI looks: leaks on stderr, GitHub Actions
 /// annotations on stdout when running there (not when stdout carries JSON), the JUnit file
 /// when asked for.
-pub fn report(check: &Check, name: &str, opts: &Options, json: bool) -> anyhow::Result<()> {
+pub fn report(check: &Check, name: &str, opts: &CheckOptions, json: bool) -> anyhow::Result<()> {
     if !check.leaks.is_empty() && check.outcome != Outcome::Deadlock {
         eprint!("{}", leak_report(&check.leaks));
     }
@@ -101,7 +101,7 @@ pub fn leaks(model: &Model, ignore: &[String]) -> Vec<Leak> {
 /// `gotrace check TRACE [BINARY]`: the findings for an existing trace (or model file), as text
 /// on stderr or, with `json`, the `check` object on stdout. Returns the exit status: 3 when
 /// goroutines leaked, 2 when they deadlocked, else 0.
-pub fn run(trace: &std::path::Path, binary: Option<&std::path::Path>, json: bool, opts: &Options) -> anyhow::Result<i32> {
+pub fn run(trace: &std::path::Path, binary: Option<&std::path::Path>, json: bool, opts: &CheckOptions) -> anyhow::Result<i32> {
     let model = crate::model::load(trace, binary, false)?;
     // A model file that `gotrace run` wrote knows how its program ended; a trace alone does not.
     let (outcome, crashed) = model.check.as_ref().map_or((Outcome::Exited, None), |c| (c.outcome, c.crashed));

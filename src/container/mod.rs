@@ -20,11 +20,11 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 use crate::instrument::{self, Plan};
+use crate::interrupts::Interrupts;
 use crate::model::Outcome;
-use crate::runner::exec::Interrupts;
-use crate::runner::target::{self, Target};
-use crate::runner::{Ending, RunOptions};
+use crate::runner::{ProgramEnd, RunOptions};
 use crate::setup::SetupOptions;
+use crate::target::{self, Target};
 use engine::Engine;
 use sandbox::{Output, Sandbox, Spec};
 
@@ -103,7 +103,7 @@ pub fn run(opts: &RunOptions, docker: &DockerOptions) -> anyhow::Result<i32> {
     std::fs::write(&trace_path, trace.unwrap_or_default()).with_context(|| format!("cannot write {}", trace_path.display()))?;
     // A program stopped on request ended as asked.
     let code = if outcome == Outcome::Exited { i32::try_from(code).unwrap_or(1) } else { 0 };
-    let ending = Ending { name: &target.name, outcome, program_code: code, crashed: None };
+    let ending = ProgramEnd { name: &target.name, outcome, program_code: code, crashed: None };
     crate::runner::finish(opts, &trace_path, &local_binary, &ending, work.path(), &interrupts)
 }
 

@@ -21,7 +21,7 @@ pub struct TestOptions {
     pub flags: Vec<OsString>,
     pub go: crate::toolchain::choice::GoChoice,
     pub view: ViewOptions,
-    pub check: check::Options,
+    pub check: check::CheckOptions,
 }
 
 /// What became of one package.
@@ -95,7 +95,7 @@ fn check_package(
     if !found.leaks.is_empty() {
         eprintln!("gotrace: {package}:");
     }
-    check::report(&found, package, &check::Options { junit, ..opts.check.clone() }, false)?;
+    check::report(&found, package, &check::CheckOptions { junit, ..opts.check.clone() }, false)?;
     let leaked = found.leaks.iter().map(|l| l.count).sum();
     if show {
         model.check = Some(found);

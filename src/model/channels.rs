@@ -38,12 +38,12 @@ pub struct Channel {
 
 /// The channels seen so far, by id.
 #[derive(Default)]
-pub struct Table {
+pub struct ChannelLedger {
     channels: HashMap<u64, Channel>,
     kinds: HashMap<u64, u8>,
 }
 
-impl Table {
+impl ChannelLedger {
     fn entry(&mut self, chan: u64) -> &mut Channel {
         self.channels.entry(chan).or_insert_with(|| Channel { id: chan, ..Channel::default() })
     }

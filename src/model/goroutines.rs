@@ -41,14 +41,14 @@ struct Entry {
 }
 
 #[derive(Default)]
-pub struct Table {
+pub struct GoroutineLedger {
     entries: HashMap<GoId, Entry>,
     /// The goroutines still unnamed, which the next stack seen of them names: few, so that
     /// most events' stacks are passed over without a lookup.
     unnamed: rustc_hash::FxHashSet<GoId>,
 }
 
-impl Table {
+impl GoroutineLedger {
     /// `parent` created `id` at its stack `at`; `id` will start at `start` (its function).
     pub fn created(&mut self, id: GoId, parent: GoId, ts: u64, tables: &Tables, at: StackId, start: StackId) {
         let name = tables.stack(start).first().map(|f| tables.str(f.func).to_string()).unwrap_or_default();
@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn depth_follows_the_spawn_tree() {
-        let mut t = Table::default();
+        let mut t = GoroutineLedger::default();
         let tables = Tables::default();
         t.existing(1, 0);
         t.created(2, 1, 10, &tables, StackId::NONE, StackId::NONE);

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::{build, Model, Options};
+use super::{build, Model, ModelOptions};
 use crate::trace::Reader;
 
 /// The model of `path`, a trace file or a model that `-o` wrote.
@@ -18,7 +18,7 @@ pub fn load(path: &Path, binary: Option<&Path>, all: bool) -> anyhow::Result<Mod
 /// The model of trace bytes, symbolizing bare PCs with `binary` when given.
 pub fn from_trace(data: &[u8], binary: Option<&Path>, all: bool) -> anyhow::Result<Model> {
     let mut reader = Reader::open(data, binary)?;
-    Ok(build(&mut reader, Options { all })?)
+    Ok(build(&mut reader, ModelOptions { all })?)
 }
 
 /// Whether `data` is a model rather than a trace: traces start with "go 1.", models with "{".

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::channels::format_value;
 use super::segments::{Current, State};
 use super::stacks::StackRef;
-use crate::trace::{ChanFlags, Event, Frame, GoId, StackId, StrId, Tables};
+use crate::trace::{ChanFlags, Event, GoId, InternedFrame, StackId, StrId, Tables};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -117,7 +117,7 @@ pub struct SourceLines {
 
 impl SourceLines {
     /// The source text at `frame`, without its indentation.
-    fn at(&mut self, tables: &Tables, frame: &Frame) -> Option<&str> {
+    fn at(&mut self, tables: &Tables, frame: &InternedFrame) -> Option<&str> {
         let lines = self
             .files
             .entry(frame.file)
@@ -127,7 +127,7 @@ impl SourceLines {
 
     /// What `runtime.selectgo` did at `frame`: it hands a value over by calling `send(…)` or
     /// `recv(…)`, one line each, and the trace keeps no frame below it.
-    fn select_call(&mut self, tables: &Tables, frame: &Frame) -> Option<Direction> {
+    fn select_call(&mut self, tables: &Tables, frame: &InternedFrame) -> Option<Direction> {
         let line = self.at(tables, frame)?;
         if line.starts_with("send(") {
             Some(Direction::ToBlocked)
@@ -289,13 +289,13 @@ fn exact_message(chan: u64, kind: u8, send: &Half, recv: &Half) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{EventKind, Frame};
+    use crate::trace::{EventKind, InternedFrame};
 
     const INT: u8 = 2;
 
     fn unblock(tables: &mut Tables, g: GoId, ts: u64, func: &str) -> Event {
         let f = tables.intern_str(func);
-        let stack = tables.intern_stack(&[Frame { pc: 1, func: f, file: Default::default(), line: 1 }]);
+        let stack = tables.intern_stack(&[InternedFrame { pc: 1, func: f, file: Default::default(), line: 1 }]);
         Event { ts, g, p: 0, stack, kind: EventKind::GoUnblock { goroutine: 9 } }
     }
 
@@ -352,7 +352,7 @@ mod tests {
         let func = tables.intern_str("runtime.selectgo");
         let file = tables.intern_str(select_go.to_str().unwrap());
         let mut waker = |line| {
-            let stack = tables.intern_stack(&[Frame { pc: 1, func, file, line }]);
+            let stack = tables.intern_stack(&[InternedFrame { pc: 1, func, file, line }]);
             Event { ts: 100, g: 7, p: 0, stack, kind: EventKind::GoUnblock { goroutine: 9 } }
         };
         let (sent, received, other) = (waker(3), waker(2), waker(4));
@@ -378,7 +378,7 @@ mod tests {
         let file = tables.intern_str(main_go.to_str().unwrap());
         let missing = tables.intern_str("/nonexistent/main.go");
         let mut waker = |file, line, ts| {
-            let stack = tables.intern_stack(&[Frame { pc: 1, func, file, line }]);
+            let stack = tables.intern_stack(&[InternedFrame { pc: 1, func, file, line }]);
             Event { ts, g: 7, p: 0, stack, kind: EventKind::GoUnblock { goroutine: 9 } }
         };
         let (closed, in_select, unread, not_close) =

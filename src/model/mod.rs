@@ -26,7 +26,7 @@ pub use goroutines::Goroutine;
 pub use messages::{closable, kept, ChannelTruth, Message, MessageKind, SourceLines};
 pub use segments::{Segment, Start, State};
 pub use stacks::{Frame, Stack, StackRef};
-pub use stream::{Plan, WriteError, RUN};
+pub use stream::{ModelWriter, WriteError, SORT_RUN_LEN};
 
 /// The version of the JSON that `-o` writes. Bump on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
@@ -58,18 +58,18 @@ pub struct Meta {
     /// Unblocks of goroutines blocked in a channel operation that could not be turned into
     /// a message (the other side is not a goroutine, or the direction is unknown).
     pub unattributed: u64,
-    /// Runtime and tracer goroutines left out (see `Options::all`).
+    /// Runtime and tracer goroutines left out (see `ModelOptions::all`).
     pub hidden_goroutines: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
+pub struct ModelOptions {
     /// Keep runtime and tracer goroutines too.
     pub all: bool,
 }
 
 /// Reads every event of `reader` and builds the model.
-pub fn build(reader: &mut Reader<'_>, options: Options) -> crate::trace::Result<Model> {
+pub fn build(reader: &mut Reader<'_>, options: ModelOptions) -> crate::trace::Result<Model> {
     let (collected, ending) = read(reader, options, Collect::default())?;
     Ok(collected.into_model(ending, reader))
 }
@@ -85,9 +85,9 @@ pub trait Sink {
 }
 
 /// What a pass over a trace knows only at its end, besides what it gave the sink: the
-/// goroutines (ordered by id, runtime ones left out unless `Options::all`), the channels and
+/// goroutines (ordered by id, runtime ones left out unless `ModelOptions::all`), the channels and
 /// the trace's metadata.
-pub struct Ending {
+pub struct PassEnd {
     pub meta: Meta,
     pub goroutines: Vec<Goroutine>,
     pub channels: Vec<Channel>,
@@ -96,7 +96,7 @@ pub struct Ending {
     pub starts: Vec<Start>,
 }
 
-impl Ending {
+impl PassEnd {
     /// Whether the goroutine is one the model shows.
     pub fn shows(&self, g: GoId) -> bool {
         goroutines::listed(&self.goroutines, g)
@@ -109,7 +109,7 @@ impl Ending {
 }
 
 /// Reads every event of `reader` into `sink`.
-pub fn read<S: Sink>(reader: &mut Reader<'_>, options: Options, sink: S) -> crate::trace::Result<(S, Ending)> {
+pub fn read<S: Sink>(reader: &mut Reader<'_>, options: ModelOptions, sink: S) -> crate::trace::Result<(S, PassEnd)> {
     let mut pass = Pass::new(sink);
     let progress = Step::start("reading the trace");
     let generations = std::cell::Cell::new(0);
@@ -128,10 +128,10 @@ pub fn read<S: Sink>(reader: &mut Reader<'_>, options: Options, sink: S) -> crat
 
 /// One pass over a trace's events, in the order the reader hands them out.
 pub struct Pass<S> {
-    goroutines: goroutines::Table,
+    goroutines: goroutines::GoroutineLedger,
     segments: segments::Tracker,
     messages: messages::Matcher,
-    channels: channels::Table,
+    channels: channels::ChannelLedger,
     sink: S,
     events: u64,
     last_ns: u64,
@@ -144,11 +144,11 @@ impl<S: Sink> Pass<S> {
     }
 
     /// A pass over a trace read from a later generation on, which starts from what a pass
-    /// from the start knew there (`Ending::starts`). Without it, a goroutine that did nothing
+    /// from the start knew there (`PassEnd::starts`). Without it, a goroutine that did nothing
     /// for a while would be seen only where the generation states its status: when something
     /// first happens to it, or at the generation's end.
     pub fn resumed(sink: S, start: &Start) -> Self {
-        let mut goroutines = goroutines::Table::default();
+        let mut goroutines = goroutines::GoroutineLedger::default();
         for g in start.goroutines() {
             goroutines.existing(g, 0);
         }
@@ -156,7 +156,7 @@ impl<S: Sink> Pass<S> {
             goroutines,
             segments: segments::Tracker::from_start(start),
             messages: messages::Matcher::default(),
-            channels: channels::Table::default(),
+            channels: channels::ChannelLedger::default(),
             sink,
             events: 0,
             last_ns: 0,
@@ -238,7 +238,7 @@ impl<S: Sink> Pass<S> {
 
     /// Ends the segments still open with the trace at `end_ns`; the sink and what the pass
     /// learnt.
-    pub fn finish(mut self, reader: &Reader<'_>, end_ns: u64, options: Options) -> (S, Ending) {
+    pub fn finish(mut self, reader: &Reader<'_>, end_ns: u64, options: ModelOptions) -> (S, PassEnd) {
         for segment in self.segments.finish(end_ns) {
             self.sink.segment(segment);
         }
@@ -246,7 +246,7 @@ impl<S: Sink> Pass<S> {
         let (channel_truth, unattributed) = self.messages.finish();
         let meta =
             Meta { format: reader.format().to_string(), duration_ns: end_ns, channel_truth, unattributed, hidden_goroutines: hidden };
-        (self.sink, Ending { meta, goroutines, channels: self.channels.finish(), starts: self.starts })
+        (self.sink, PassEnd { meta, goroutines, channels: self.channels.finish(), starts: self.starts })
     }
 }
 
@@ -268,12 +268,12 @@ impl Sink for Collect {
 }
 
 impl Collect {
-    fn into_model(self, ending: Ending, reader: &Reader<'_>) -> Model {
+    fn into_model(self, ending: PassEnd, reader: &Reader<'_>) -> Model {
         let mut segments: Vec<Segment> = self.segments.into_iter().filter(|s| ending.shows(s.goroutine)).collect();
         let mut messages: Vec<Message> =
             self.messages.into_iter().filter(|(m, inferred)| ending.keeps(m, *inferred)).map(|(m, _)| m).collect();
         messages::order(&mut messages);
-        let Ending { meta, mut goroutines, mut channels, .. } = ending;
+        let PassEnd { meta, mut goroutines, mut channels, .. } = ending;
         let stacks = export_stacks(reader.tables(), &mut goroutines, &mut segments, &mut messages, &mut channels);
         Model { version: JSON_VERSION, meta, goroutines, segments, messages, channels, stacks, check: None }
     }
@@ -360,10 +360,10 @@ mod tests {
     use super::*;
 
     fn model_of(path: &str) -> Model {
-        model_with(path, Options::default())
+        model_with(path, ModelOptions::default())
     }
 
-    fn model_with(path: &str, options: Options) -> Model {
+    fn model_with(path: &str, options: ModelOptions) -> Model {
         let data = std::fs::read(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap_or_else(|e| panic!("{path}: {e}"));
         build(&mut Reader::new(&data).unwrap(), options).unwrap()
     }
@@ -419,7 +419,7 @@ mod tests {
     /// goroutines, hence `all`).
     #[test]
     fn bare_pc_stacks_are_left_out() {
-        let m = model_with("tests/go-testdata/http_1_5_good", Options { all: true });
+        let m = model_with("tests/go-testdata/http_1_5_good", ModelOptions { all: true });
         assert!(m.stacks.is_empty());
         assert!(m.segments.iter().all(|s| s.stack.is_none()) && m.messages.iter().all(|x| x.stack.is_none()));
         assert!(!m.segments.is_empty());

@@ -91,7 +91,7 @@ impl<'t> Numbering<'t> {
                 *slot = 0;
                 continue;
             }
-            let frame = |f: &crate::trace::Frame| Frame {
+            let frame = |f: &crate::trace::InternedFrame| Frame {
                 func: self.tables.str(f.func).into(),
                 file: self.tables.str(f.file).into(),
                 line: f.line,
@@ -113,7 +113,7 @@ impl<'t> Numbering<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::Frame as TraceFrame;
+    use crate::trace::InternedFrame as TraceFrame;
 
     #[test]
     fn only_referenced_named_stacks_are_kept_and_numbered_densely() {

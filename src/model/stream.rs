@@ -4,7 +4,7 @@
 //! shown refers to. A second writes the goroutines, each segment as it ends, and the messages
 //! in order of sending: made when received, they are sorted in runs, spilled to temporary
 //! files when there are many, and merged. The bytes are those [`Model::write_json`] writes
-//! for the model built in memory. Start with [`Plan::read`].
+//! for the model built in memory. Start with [`ModelWriter::read`].
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -14,7 +14,7 @@ use std::io::{BufReader, BufWriter, Read, Seek, Write};
 use rustc_hash::FxHashSet;
 
 use super::stacks::{Numbering, StackRef};
-use super::{kept, messages, read, Ending, Message, MessageKind, Options, Segment, Sink, JSON_VERSION};
+use super::{kept, messages, read, Message, MessageKind, ModelOptions, PassEnd, Segment, Sink, JSON_VERSION};
 use crate::trace::{GoId, Reader};
 
 #[derive(Debug, thiserror::Error)]
@@ -29,16 +29,16 @@ pub enum WriteError {
 
 /// What the first pass learnt, ready to write the model in a second: a trace that cannot be
 /// read fails here, before anything is written.
-pub struct Plan<'t> {
-    ending: Ending,
+pub struct ModelWriter<'t> {
+    ending: PassEnd,
     numbering: Numbering<'t>,
     stacks: Vec<super::Stack>,
-    options: Options,
+    options: ModelOptions,
 }
 
-impl<'t> Plan<'t> {
+impl<'t> ModelWriter<'t> {
     /// The first pass, over `first`.
-    pub fn read(first: &'t mut Reader<'_>, options: Options) -> Result<Self, crate::trace::TraceError> {
+    pub fn read(first: &'t mut Reader<'_>, options: ModelOptions) -> Result<Self, crate::trace::TraceError> {
         let (census, mut ending) = read(&mut *first, options, Census::default())?;
         let first: &'t Reader<'_> = first;
         let mut numbering = Numbering::new(first.tables());
@@ -46,7 +46,7 @@ impl<'t> Plan<'t> {
         let stacks = numbering.stacks();
         ending.goroutines.iter_mut().for_each(|g| g.create_stack = numbering.renumber(g.create_stack));
         ending.channels.iter_mut().for_each(|c| c.make_stack = numbering.renumber(c.make_stack));
-        Ok(Plan { ending, numbering, stacks, options })
+        Ok(ModelWriter { ending, numbering, stacks, options })
     }
 
     /// The second pass, over `second`, writing to `out` (messages sorted in runs of
@@ -103,7 +103,7 @@ impl Sink for Census {
 
 impl Census {
     /// Marks the stacks that the model refers to, as `Model`'s own numbering does.
-    fn mark(&self, ending: &Ending, numbering: &mut Numbering<'_>) {
+    fn mark(&self, ending: &PassEnd, numbering: &mut Numbering<'_>) {
         ending.goroutines.iter().for_each(|g| numbering.mark(g.create_stack));
         ending.channels.iter().for_each(|c| numbering.mark(c.make_stack));
         for &(_, r) in self.segments.iter().filter(|(g, _)| ending.shows(*g)) {
@@ -121,7 +121,7 @@ impl Census {
 /// The second pass's sink: writes each shown segment, keeps messages for their order.
 struct Writer<'a, W: Write> {
     out: BufWriter<W>,
-    ending: &'a Ending,
+    ending: &'a PassEnd,
     numbering: &'a Numbering<'a>,
     first: bool,
     runs: Runs,
@@ -162,8 +162,8 @@ struct Runs {
     spilled: Vec<BufReader<File>>,
 }
 
-/// About 40 MB of messages: how many [`Plan::write`] sorts in memory at a time.
-pub const RUN: usize = 1 << 19;
+/// About 40 MB of messages: how many [`ModelWriter::write`] sorts in memory at a time.
+pub const SORT_RUN_LEN: usize = 1 << 19;
 
 impl Runs {
     fn new(run_len: usize) -> Self {
@@ -271,14 +271,14 @@ mod tests {
             let path = path.display();
             let data = std::fs::read(path.to_string()).unwrap();
             for all in [false, true] {
-                let options = Options { all };
+                let options = ModelOptions { all };
                 let model = super::super::build(&mut Reader::new(&data).unwrap(), options).unwrap();
                 let mut expected = Vec::new();
                 model.write_json(&mut expected).unwrap();
-                for run_len in [RUN, 2, 3] {
+                for run_len in [SORT_RUN_LEN, 2, 3] {
                     let mut got = Vec::new();
                     let mut first = Reader::new(&data).unwrap();
-                    let plan = Plan::read(&mut first, options).unwrap();
+                    let plan = ModelWriter::read(&mut first, options).unwrap();
                     let duration = plan.write(&mut Reader::new(&data).unwrap(), &mut got, run_len).unwrap();
                     assert_eq!(duration, model.meta.duration_ns);
                     assert!(

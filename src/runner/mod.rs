@@ -3,8 +3,7 @@
 
 pub mod build;
 mod error;
-pub mod exec;
-pub mod target;
+mod exec;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -15,12 +14,13 @@ use anyhow::Context;
 
 use crate::check;
 use crate::instrument::{self, Plan};
+use crate::interrupts::Interrupts;
 use crate::model::Outcome;
 use crate::progress::Step;
+use crate::target::{self, Target};
 use crate::toolchain::choice::GoChoice;
 use crate::toolchain::Go;
 use crate::view::ViewOptions;
-use target::Target;
 
 pub use error::RunError;
 pub use exec::exit_code;
@@ -36,12 +36,12 @@ pub struct RunOptions {
     /// Let the trace go to the program's stderr, as the 2016 original did.
     pub trace_stderr: bool,
     pub view: ViewOptions,
-    pub check: check::Options,
+    pub check: check::CheckOptions,
 }
 
 /// `gotrace run`: returns the exit code, the program's when it failed.
 pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
-    let interrupts = exec::Interrupts::catch();
+    let interrupts = Interrupts::catch();
     let (go, target) = prepare(&opts.go, &opts.targets)?;
     let work = tempfile::Builder::new().prefix("gotrace-").tempdir().context("cannot create a temporary directory")?;
     let plan = plan(&target)?;
@@ -57,7 +57,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<i32> {
     let ended = run_program(opts, &binary, &trace, trace_on_stderr, &watch.env(&go), &interrupts)?;
     let (outcome, program_code) = watch.outcome(&ended, opts.timeout);
     let crashed = watch.crash_report().as_deref().and_then(check::crashed_goroutine);
-    let ending = Ending { name: &target.name, outcome, program_code, crashed };
+    let ending = ProgramEnd { name: &target.name, outcome, program_code, crashed };
 
     finish(opts, &trace, &binary, &ending, work.path(), &interrupts)
 }
@@ -69,9 +69,9 @@ pub fn finish(
     opts: &RunOptions,
     trace: &Path,
     binary: &Path,
-    ending: &Ending,
+    ending: &ProgramEnd,
     work: &Path,
-    interrupts: &exec::Interrupts,
+    interrupts: &Interrupts,
 ) -> anyhow::Result<i32> {
     let program_code = ending.program_code;
     let written = std::fs::metadata(trace).map(|m| m.len()).unwrap_or(0);
@@ -92,7 +92,7 @@ pub fn finish(
 }
 
 /// How the program ended, for the check.
-pub struct Ending<'a> {
+pub struct ProgramEnd<'a> {
     /// The program's name (the JUnit suite's).
     pub name: &'a str,
     pub outcome: Outcome,
@@ -177,7 +177,7 @@ fn run_program(
     trace: &Path,
     trace_on_stderr: bool,
     env: &[(OsString, OsString)],
-    interrupts: &exec::Interrupts,
+    interrupts: &Interrupts,
 ) -> anyhow::Result<exec::Ended> {
     let mut spec = exec::Spec { binary, args: &opts.args, trace_file: None, stderr: None, timeout: opts.timeout, env };
     if trace_on_stderr {
@@ -190,7 +190,7 @@ fn run_program(
 
 /// Checks the trace and hands it to the viewer; the program's failure, if any, decides the
 /// exit code, and with `--check` also what it left stuck.
-fn show(opts: &RunOptions, trace: &Path, binary: &Path, ending: &Ending) -> anyhow::Result<i32> {
+fn show(opts: &RunOptions, trace: &Path, binary: &Path, ending: &ProgramEnd) -> anyhow::Result<i32> {
     let program_code = ending.program_code;
     let checked = crate::model::load(trace, Some(binary), opts.view.all).and_then(|mut model| {
         let found = check::check(&model, ending.outcome, ending.crashed, &opts.check.ignore);
@@ -214,7 +214,7 @@ fn show(opts: &RunOptions, trace: &Path, binary: &Path, ending: &Ending) -> anyh
 
 /// `gotrace build`: the instrumented binary at `output` (default: named like `go build` would).
 pub fn build(go: &GoChoice, targets: &[OsString], output: Option<&Path>) -> anyhow::Result<()> {
-    let _interrupts = exec::Interrupts::catch();
+    let _interrupts = Interrupts::catch();
     let (go, target) = prepare(go, targets)?;
     let work = tempfile::Builder::new().prefix("gotrace-").tempdir().context("cannot create a temporary directory")?;
     let plan = plan(&target)?;

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tiny_http::{Header, Request, Response, Server};
 
-use crate::lod::{Budget, Picture, Pictures, Window};
+use crate::lod::{self, Budget, Picture, Window};
 use crate::model::Model;
 
 /// The 2016 original's port; the next free one is used when it is taken.
@@ -45,40 +45,31 @@ pub fn picture_json(picture: Picture<'_>) -> anyhow::Result<Vec<u8>> {
     serde_json::to_vec(&picture).context("cannot encode the picture")
 }
 
-/// What the server shows: a picture of any window of the trace, and its model.
-pub trait Shown {
+/// What the server shows: the picture of any window of the trace, and its model.
+pub trait Pictures {
     /// The picture of `window` as JSON.
     fn picture_json(&self, window: Window) -> anyhow::Result<Vec<u8>>;
     /// Writes the model exactly as `-o` writes it.
     fn write_model(&self, out: &mut dyn std::io::Write) -> anyhow::Result<()>;
 }
 
-/// A model held in memory.
-pub struct ModelShown<'a> {
-    model: &'a Model,
-    pictures: Pictures<'a>,
-}
+/// The pictures of a model held in memory.
+pub struct ModelPictures<'a>(pub &'a Model);
 
-impl<'a> ModelShown<'a> {
-    pub fn new(model: &'a Model) -> Self {
-        ModelShown { model, pictures: Pictures::new(model) }
-    }
-}
-
-impl Shown for ModelShown<'_> {
+impl Pictures for ModelPictures<'_> {
     fn picture_json(&self, window: Window) -> anyhow::Result<Vec<u8>> {
-        let drawn = self.pictures.picture(window, Budget::default());
-        picture_json(Picture { context: self.model, stacks: &self.model.stacks, drawn: &drawn })
+        let drawing = lod::draw(self.0, window, Budget::default());
+        picture_json(Picture { context: self.0, stacks: &self.0.stacks, drawing: &drawing })
     }
 
     fn write_model(&self, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-        self.model.write_json(out).context("cannot encode the model")
+        self.0.write_json(out).context("cannot encode the model")
     }
 }
 
-/// Serves the viewer until Ctrl-C: `page` the picture of its first page (JSON), `shown`
+/// Serves the viewer until Ctrl-C: `page` the picture of its first page (JSON), `pictures`
 /// what the page asks for when zoomed.
-pub fn serve(shown: &impl Shown, page: &[u8], opts: &ServeOptions) -> anyhow::Result<()> {
+pub fn serve(pictures: &impl Pictures, page: &[u8], opts: &ServeOptions) -> anyhow::Result<()> {
     let page = html::page(page);
     let (server, port) = bind(opts.port)?;
     let server = Arc::new(server);
@@ -90,7 +81,7 @@ pub fn serve(shown: &impl Shown, page: &[u8], opts: &ServeOptions) -> anyhow::Re
         browser::open(&url);
     }
     for request in server.incoming_requests() {
-        respond(request, &page, shown);
+        respond(request, &page, pictures);
     }
     eprintln!("gotrace: stopped");
     Ok(())
@@ -108,7 +99,7 @@ fn bind(port: Option<u16>) -> Result<(Server, u16), ServeError> {
         .ok_or(ServeError::NoFreePort { first: DEFAULT_PORT, last })
 }
 
-fn respond(request: Request, page: &[u8], shown: &impl Shown) {
+fn respond(request: Request, page: &[u8], pictures: &impl Pictures) {
     let url = request.url().to_string();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let bytes = |status, mime, body: Vec<u8>| (status, mime, Response::from_data(body).boxed());
@@ -118,12 +109,12 @@ fn respond(request: Request, page: &[u8], shown: &impl Shown) {
     } else {
         match path.trim_start_matches('/') {
             "" | "index.html" => bytes(200, "text/html; charset=utf-8", page.to_vec()),
-            "model.json" => match model_file(shown) {
+            "model.json" => match model_file(pictures) {
                 Ok(file) => (200, "application/json", Response::from_file(file).boxed()),
                 Err(e) => failed(e),
             },
             "picture.json" => match window_of(query) {
-                Some(window) => match shown.picture_json(window) {
+                Some(window) => match pictures.picture_json(window) {
                     Ok(json) => bytes(200, "application/json", json),
                     Err(e) => failed(e),
                 },
@@ -145,10 +136,10 @@ fn respond(request: Request, page: &[u8], shown: &impl Shown) {
 
 /// The model in a temporary file: a big trace's model is many times the trace, and is not
 /// to be held in memory to be sent.
-fn model_file(shown: &impl Shown) -> anyhow::Result<std::fs::File> {
+fn model_file(pictures: &impl Pictures) -> anyhow::Result<std::fs::File> {
     let mut file = tempfile::tempfile().context("cannot make a temporary file for the model")?;
     let mut out = std::io::BufWriter::new(&mut file);
-    shown.write_model(&mut out)?;
+    pictures.write_model(&mut out)?;
     out.flush().context("cannot write the model")?;
     drop(out);
     file.rewind().context("cannot read the model back")?;

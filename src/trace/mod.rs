@@ -19,7 +19,7 @@ use std::path::Path;
 pub use error::{Result, TraceError};
 pub use event::{ChanFlags, ElemType, Event, EventKind, GoId, GoState, ProcId, StackId, StrId, KIND_NAMES};
 pub use file::TraceFile;
-pub use tables::{Frame, Tables};
+pub use tables::{InternedFrame, Tables};
 pub use v2::GenerationMark;
 
 /// The header of a trace file: `go 1.N trace` padded with NULs to 16 bytes.

@@ -125,7 +125,7 @@ mod tests {
     use std::process::Command;
 
     use super::*;
-    use crate::trace::{Frame, Reader};
+    use crate::trace::{InternedFrame, Reader};
 
     const GO: &str = "/usr/lib/go-1.19/bin/go";
 
@@ -173,7 +173,7 @@ func main() {
 
     /// Every frame of the trace's stacks that is the innermost at its PC (outer frames of
     /// inlined calls share the PC), with the frame that inlines it, if any.
-    fn innermost_frames(data: &[u8]) -> (Reader<'_>, Vec<(Frame, bool)>) {
+    fn innermost_frames(data: &[u8]) -> (Reader<'_>, Vec<(InternedFrame, bool)>) {
         let reader = Reader::new(data).unwrap();
         let t = reader.tables();
         let mut out = Vec::new();

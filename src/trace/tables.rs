@@ -11,7 +11,7 @@ use super::event::{StackId, StrId};
 /// One frame of a stack. `func`, `file` and `line` are empty/0 when the trace carries bare
 /// PCs (Go 1.5/1.6) and no binary was given to symbolize them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Frame {
+pub struct InternedFrame {
     pub pc: u64,
     pub func: StrId,
     pub file: StrId,
@@ -24,8 +24,8 @@ pub struct Tables {
     string_ids: HashMap<Box<str>, StrId>,
     /// `stacks[i]` is the range of `frames` that stack `StackId(i)` occupies.
     stacks: Vec<(u32, u32)>,
-    frames: Vec<Frame>,
-    stack_ids: HashMap<Box<[Frame]>, StackId>,
+    frames: Vec<InternedFrame>,
+    stack_ids: HashMap<Box<[InternedFrame]>, StackId>,
 }
 
 impl Default for Tables {
@@ -52,7 +52,7 @@ impl Tables {
         self.strings.get(id.0 as usize).map_or("", |s| s)
     }
 
-    pub fn intern_stack(&mut self, frames: &[Frame]) -> StackId {
+    pub fn intern_stack(&mut self, frames: &[InternedFrame]) -> StackId {
         if frames.is_empty() {
             return StackId::NONE;
         }
@@ -68,7 +68,7 @@ impl Tables {
     }
 
     /// Innermost frame first, as Go records them.
-    pub fn stack(&self, id: StackId) -> &[Frame] {
+    pub fn stack(&self, id: StackId) -> &[InternedFrame] {
         match self.stacks.get(id.0 as usize) {
             Some(&(start, end)) => &self.frames[start as usize..end as usize],
             None => &[],
@@ -102,7 +102,7 @@ impl Tables {
                 }
             };
             if let Some((func, file, line)) = resolved {
-                self.frames[i] = Frame { pc: frame.pc, func, file, line };
+                self.frames[i] = InternedFrame { pc: frame.pc, func, file, line };
             }
         }
         self.stack_ids.clear();
@@ -123,7 +123,7 @@ mod tests {
         let a = t.intern_str("main.main");
         assert_eq!(t.intern_str("main.main"), a);
         assert_eq!(t.str(a), "main.main");
-        let f = Frame { pc: 0x1000, func: a, file: StrId(0), line: 3 };
+        let f = InternedFrame { pc: 0x1000, func: a, file: StrId(0), line: 3 };
         let s = t.intern_stack(&[f, f]);
         assert_eq!(t.intern_stack(&[f, f]), s);
         assert_ne!(t.intern_stack(&[f]), s);
@@ -134,7 +134,7 @@ mod tests {
     #[test]
     fn symbolizes_bare_pcs() {
         let mut t = Tables::default();
-        let s = t.intern_stack(&[Frame { pc: 0x42, func: StrId(0), file: StrId(0), line: 0 }]);
+        let s = t.intern_stack(&[InternedFrame { pc: 0x42, func: StrId(0), file: StrId(0), line: 0 }]);
         t.symbolize_frames(|pc| (pc == 0x42).then(|| ("main.worker".into(), "/src/main.go".into(), 7)));
         let f = t.stack(s)[0];
         assert_eq!((t.str(f.func), t.str(f.file), f.line), ("main.worker", "/src/main.go", 7));

@@ -16,7 +16,7 @@ use anyhow::Context;
 
 use super::{helper_path, run_go_build};
 use crate::instrument::{self, Plan};
-use crate::runner::target::Target;
+use crate::target::Target;
 use crate::toolchain::Go;
 
 /// The directory of the copy under `$GOPATH/src` (the binary is named by `-o`, not by it).

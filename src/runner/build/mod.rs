@@ -8,10 +8,10 @@ mod overlay;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::target::Target;
 use super::RunError;
 use crate::instrument::Plan;
 use crate::progress::Step;
+use crate::target::Target;
 use crate::toolchain::Go;
 
 /// Builds `target` as `plan` says into `binary`, with `work` for gotrace's own files.

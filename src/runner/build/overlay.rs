@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use super::{helper_path, run_go_build};
 use crate::instrument::{self, Plan};
-use crate::runner::target::Target;
+use crate::target::Target;
 use crate::toolchain::Go;
 
 /// Writes the overlay into `work` and builds `target` as `plan` says into `binary`.

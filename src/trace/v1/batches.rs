@@ -12,7 +12,7 @@ use super::ids::IdMap;
 use crate::trace::bytes::Cursor;
 use crate::trace::error::{Result, TraceError};
 use crate::trace::event::{ProcId, StackId, StrId};
-use crate::trace::tables::{Frame, Tables};
+use crate::trace::tables::{InternedFrame, Tables};
 
 /// A batch's events: the bytes after its header, up to the next batch.
 #[derive(Clone, Copy, Debug)]
@@ -155,7 +155,7 @@ impl Index {
                 // (frames hold return PCs), so the start PC is stored +1 like Go does.
                 let pc = raw.args[3].wrapping_add(1);
                 if let std::collections::hash_map::Entry::Vacant(e) = self.start_pcs.entry(pc) {
-                    e.insert(tables.intern_stack(&[Frame { pc, func: StrId(0), file: StrId(0), line: 0 }]));
+                    e.insert(tables.intern_stack(&[InternedFrame { pc, func: StrId(0), file: StrId(0), line: 0 }]));
                 }
             }
             _ => {}
@@ -169,9 +169,9 @@ impl Index {
             let words = &raw.words[start..end];
             frames.clear();
             if minor < 7 {
-                frames.extend(words.iter().map(|&pc| Frame { pc, func: StrId(0), file: StrId(0), line: 0 }));
+                frames.extend(words.iter().map(|&pc| InternedFrame { pc, func: StrId(0), file: StrId(0), line: 0 }));
             } else {
-                frames.extend(words.chunks_exact(4).map(|w| Frame {
+                frames.extend(words.chunks_exact(4).map(|w| InternedFrame {
                     pc: w[0],
                     func: self.str(w[1]),
                     file: self.str(w[2]),

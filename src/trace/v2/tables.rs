@@ -9,14 +9,14 @@ use super::idmap::IdMap;
 use crate::trace::bytes::Cursor;
 use crate::trace::error::{Result, TraceError};
 use crate::trace::event::{StackId, StrId};
-use crate::trace::tables::{Frame, Tables};
+use crate::trace::tables::{InternedFrame, Tables};
 
 #[derive(Debug, Default)]
 pub struct GenTables {
     strings: IdMap<StrId>,
     stacks: IdMap<StackId>,
     /// Scratch for one stack's frames.
-    frames: Vec<Frame>,
+    frames: Vec<InternedFrame>,
 }
 
 /// Each frame is four uvarints, so at least four bytes.
@@ -72,7 +72,7 @@ impl GenTables {
         Ok(())
     }
 
-    fn read_frame(&self, c: &mut Cursor<'_>) -> Result<Frame> {
+    fn read_frame(&self, c: &mut Cursor<'_>) -> Result<InternedFrame> {
         let pc = c.uvarint("a frame's PC")?;
         let at = c.offset();
         let func = self.string(c.uvarint("a frame's function name id")?, at)?;
@@ -81,7 +81,7 @@ impl GenTables {
         let at = c.offset();
         let line = c.uvarint("a frame's line")?;
         let line = u32::try_from(line).map_err(|_| TraceError::malformed(at, format_args!("a line number, found {line}")))?;
-        Ok(Frame { pc, func, file, line })
+        Ok(InternedFrame { pc, func, file, line })
     }
 
     /// The global id of string `id` of this generation; `at` is where `id` was read.
