@@ -26,6 +26,12 @@ pub struct ViewOptions {
     pub window: Option<TimeRange>,
 }
 
+impl ViewOptions {
+    fn serve_options(&self) -> ServeOptions {
+        ServeOptions { port: self.port, no_browser: self.no_browser }
+    }
+}
+
 /// The example that `gotrace view` shows without arguments: a real Go 1.27 trace of a
 /// ping-pong between two goroutines, carried in the binary so that no Go is needed.
 const EXAMPLE_TRACE: &[u8] = include_bytes!("../tests/traces/pingpong_1_27.trace");
@@ -73,7 +79,7 @@ fn view_file(file: &TraceFile, binary: Option<&Path>, opts: &ViewOptions) -> any
     if let Some(path) = &opts.html_out {
         return write_page(path, &page);
     }
-    serve::serve(&TracePictures { trace, overview }, &page, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
+    serve::serve(&TracePictures { trace, overview }, &page, &opts.serve_options())
 }
 
 fn write_page(path: &Path, picture_json: &[u8]) -> anyhow::Result<()> {
@@ -100,7 +106,7 @@ pub fn show(model: Model, opts: &ViewOptions) -> anyhow::Result<()> {
     if opts.json_out.is_some() || opts.html_out.is_some() {
         return Ok(());
     }
-    serve::serve(&pictures, &page, &ServeOptions { port: opts.port, no_browser: opts.no_browser })
+    serve::serve(&pictures, &page, &opts.serve_options())
 }
 
 /// A trace to be read again for each picture, never held as a model.

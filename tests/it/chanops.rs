@@ -12,11 +12,13 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Mutex, OnceLock};
 
-use crate::common::*;
+use gotrace::model::{Channel, ChannelTruth, Message, MessageKind, Model, StackRef};
 use serde_json::Value;
+
+use crate::common::*;
 
 const NEWEST: &str = "1.27.3";
 
@@ -93,68 +95,49 @@ fn setup(data: &Path, go: &Path, extra: &[&str]) -> Output {
         .expect("gotrace setup-runtime")
 }
 
-/// `gotrace run -o model.json` of `source` with `go` and the runtimes in `data`.
-fn run(data: &Path, go: &Path, source: &str, extra: &[&str]) -> (Value, Output) {
+/// `gotrace run -o` of `source` with `go` and the runtimes in `data`: the model.
+fn run(data: &Path, go: &Path, source: &str, extra: &[&str]) -> (Model, Output) {
     run_files(data, go, &[("main.go", source)], extra)
 }
 
 /// The same for a program of several files.
-fn run_files(data: &Path, go: &Path, files: &[(&str, &str)], extra: &[&str]) -> (Value, Output) {
+fn run_files(data: &Path, go: &Path, files: &[(&str, &str)], extra: &[&str]) -> (Model, Output) {
     let dir = project(files);
-    let model = dir.path().join("model.json");
-    let out = run_command(data, go, dir.path(), extra)
-        .arg("-o")
-        .arg(&model)
-        .args(files.iter().map(|(name, _)| name))
-        .output()
-        .expect("gotrace run");
+    let (model, out) = run_command(data, go, dir.path(), extra).args(files.iter().map(|(name, _)| name)).model();
     assert!(out.status.success(), "gotrace run failed: {}", stderr(&out));
-    (read_model(&model), out)
+    (model, out)
 }
 
 /// `gotrace run --no-browser --go GO EXTRA…` in `dir` with the runtimes in `data`.
-fn run_command(data: &Path, go: &Path, dir: &Path, extra: &[&str]) -> Command {
+fn run_command(data: &Path, go: &Path, dir: &Path, extra: &[&str]) -> Gotrace {
     let mut cmd = gotrace();
     cmd.current_dir(dir).env("GOTRACE_DATA_DIR", data).args(["run", "--no-browser", "--go"]).arg(go).args(extra);
     cmd
 }
 
-fn read_model(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).expect("model written")).expect("model is JSON")
-}
-
-fn truth(model: &Value) -> &str {
-    model["meta"]["channel_truth"].as_str().expect("channel_truth")
-}
-
-fn messages(model: &Value) -> &Vec<Value> {
-    model["messages"].as_array().expect("messages")
-}
-
 /// The messages on `channel`, in the order they were sent.
-fn on_channel(model: &Value, channel: u64) -> Vec<&Value> {
-    let mut on: Vec<&Value> = messages(model).iter().filter(|m| m["channel"].as_u64() == Some(channel)).collect();
-    on.sort_by_key(|m| m["send_ns"].as_u64());
+fn on_channel(model: &Model, channel: u64) -> Vec<&Message> {
+    let mut on: Vec<&Message> = model.messages.iter().filter(|m| m.channel == Some(channel)).collect();
+    on.sort_by_key(|m| m.send_ns);
     on
 }
 
-fn texts(messages: &[&Value]) -> Vec<String> {
-    messages.iter().map(|m| m["value_text"].as_str().unwrap_or("-").to_string()).collect()
+fn texts(messages: &[&Message]) -> Vec<String> {
+    messages.iter().map(|m| m.value_text.clone().unwrap_or_else(|| "-".into())).collect()
 }
 
 /// The channel whose element type is `elem` and capacity `cap`.
-fn channel(model: &Value, elem: &str, cap: u64) -> Value {
-    let channels = model["channels"].as_array().expect("channels[]");
-    let found: Vec<&Value> = channels.iter().filter(|c| c["elem_type"] == elem && c["capacity"] == cap).collect();
-    assert_eq!(found.len(), 1, "one channel of {elem} with capacity {cap} in {channels:?}");
-    found[0].clone()
+fn channel<'m>(model: &'m Model, elem: &str, cap: u64) -> &'m Channel {
+    let found: Vec<&Channel> = model.channels.iter().filter(|c| c.elem_type.as_deref() == Some(elem) && c.capacity == Some(cap)).collect();
+    assert_eq!(found.len(), 1, "one channel of {elem} with capacity {cap} in {:?}", model.channels);
+    found[0]
 }
 
-/// The first program frame of stack `index` of the model, as "func:line".
-fn frame(model: &Value, index: &Value) -> String {
-    let frames = model["stacks"][index.as_u64().expect("stack index") as usize].as_array().expect("frames");
-    let f = frames.iter().find(|f| f["func"].as_str().is_some_and(|n| n.starts_with("main."))).expect("a frame in main");
-    format!("{}:{}", f["func"].as_str().unwrap(), f["line"])
+/// The first program frame of `stack`, as "func:line".
+fn frame(model: &Model, stack: Option<StackRef>) -> String {
+    let frames = &model.stacks[stack.expect("a stack").index()];
+    let f = frames.iter().find(|f| f.func.starts_with("main.")).expect("a frame in main");
+    format!("{}:{}", f.func, f.line)
 }
 
 #[test]
@@ -174,10 +157,10 @@ fn each_supported_go_is_patched_once_proved_and_carries_hellos_42() {
         let (model, out) = run(&data, &go, HELLO, &[]);
         assert!(stderr(&out).contains("patched: records every channel operation"), "Go {minor}: {}", stderr(&out));
         assert_eq!(stderr(&out).lines().filter(|l| *l == "42").count(), 1, "the program's output stays: {}", stderr(&out));
-        assert_eq!(truth(&model), "exact", "Go {minor}");
+        assert_eq!(model.meta.channel_truth, ChannelTruth::Exact, "Go {minor}");
         let ints = channel(&model, "int", 0);
-        assert_eq!(texts(&on_channel(&model, ints["id"].as_u64().unwrap())), ["42"], "Go {minor}: hello's one message");
-        assert_eq!(frame(&model, &ints["make_stack"]), "main.main:4", "Go {minor}: where the channel was made");
+        assert_eq!(texts(&on_channel(&model, ints.id)), ["42"], "Go {minor}: hello's one message");
+        assert_eq!(frame(&model, ints.make_stack), "main.main:4", "Go {minor}: where the channel was made");
     }
 }
 
@@ -185,14 +168,13 @@ fn each_supported_go_is_patched_once_proved_and_carries_hellos_42() {
 fn pingpongs_counter_comes_in_order_on_one_channel() {
     let Some((go, data)) = patched(NEWEST) else { return };
     let (model, _) = run_files(&data, &go, &PINGPONG, &[]);
-    let channels = model["channels"].as_array().expect("channels[]");
-    let table = channels.iter().find(|c| c["sends"] == 10).unwrap_or_else(|| panic!("the table: {channels:?}"));
-    let hits = on_channel(&model, table["id"].as_u64().unwrap());
+    let table = model.channels.iter().find(|c| c.sends == 10).unwrap_or_else(|| panic!("the table: {:?}", model.channels));
+    let hits = on_channel(&model, table.id);
     assert_eq!(texts(&hits), ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
     // The players pass the ball back and forth: each hit goes to the other goroutine.
     for pair in hits[1..].windows(2) {
-        assert_eq!(pair[0]["to"], pair[1]["from"], "the receiver of a hit sends the next");
-        assert_ne!(pair[0]["from"], pair[1]["from"], "hits alternate between players");
+        assert_eq!(pair[0].to, pair[1].from, "the receiver of a hit sends the next");
+        assert_ne!(pair[0].from, pair[1].from, "hits alternate between players");
     }
 }
 
@@ -203,37 +185,37 @@ fn a_buffered_channel_shows_every_item_sent_and_received_in_order() {
     let (model, out) = run(&data, &go, &source, &[]);
     assert!(stdout(&out).contains("consumed 45"), "{}", stdout(&out));
     let items = channel(&model, "int", 3);
-    assert_eq!((items["sends"].as_u64(), items["recvs"].as_u64()), (Some(10), Some(10)), "{items}");
-    assert!(items["closed_ns"].is_u64(), "the producer closes items: {items}");
-    assert_eq!(frame(&model, &items["make_stack"]), "main.main:27");
-    let on = on_channel(&model, items["id"].as_u64().unwrap());
-    let values: Vec<&Value> = on.iter().copied().filter(|m| m["kind"] == "chan").collect();
+    assert_eq!((items.sends, items.recvs), (10, 10), "{items:?}");
+    assert!(items.closed_ns.is_some(), "the producer closes items: {items:?}");
+    assert_eq!(frame(&model, items.make_stack), "main.main:27");
+    let on = on_channel(&model, items.id);
+    let values: Vec<&Message> = on.iter().copied().filter(|m| m.kind == MessageKind::Chan).collect();
     assert_eq!(texts(&values), ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
-    let mut received: Vec<u64> = values.iter().map(|m| m["recv_ns"].as_u64().unwrap()).collect();
+    let mut received: Vec<u64> = values.iter().map(|m| m.recv_ns).collect();
     assert!(received.windows(2).all(|w| w[0] <= w[1]), "taken out in the order sent: {received:?}");
     received.sort_unstable();
     // The producer runs ahead: items wait in the buffer while the consumer sleeps 0.5 ms per item.
-    let waited = values.iter().filter(|m| m["recv_ns"].as_u64().unwrap() >= m["send_ns"].as_u64().unwrap() + 400_000).count();
+    let waited = values.iter().filter(|m| m.recv_ns >= m.send_ns + 400_000).count();
     assert!(waited >= 3, "items that waited in the buffer: {waited} of {}", values.len());
-    assert!(on.iter().any(|m| m["kind"] == "close"), "the close reaches the ranging consumer");
+    assert!(on.iter().any(|m| m.kind == MessageKind::Close), "the close reaches the ranging consumer");
     let done = channel(&model, "int", 0);
-    assert_eq!(texts(&on_channel(&model, done["id"].as_u64().unwrap())), ["45"]);
+    assert_eq!(texts(&on_channel(&model, done.id)), ["45"]);
 }
 
 #[test]
 fn select_cases_and_closes_appear() {
     let Some((go, data)) = patched(NEWEST) else { return };
     let (model, _) = run(&data, &go, SELECT_CLOSE, &[]);
-    let kinds = |kind: &str| -> Vec<String> {
-        let mut m: Vec<&Value> = messages(&model).iter().filter(|m| m["kind"] == kind).collect();
-        m.sort_by_key(|m| m["send_ns"].as_u64());
+    let kinds = |kind: MessageKind| -> Vec<String> {
+        let mut m: Vec<&Message> = model.messages.iter().filter(|m| m.kind == kind).collect();
+        m.sort_by_key(|m| m.send_ns);
         texts(&m)
     };
-    let selected = kinds("select");
+    let selected = kinds(MessageKind::Select);
     for v in ["1", "2", "3", "10", "20", "30"] {
         assert!(selected.iter().any(|s| s == v), "select case carrying {v}: {selected:?}");
     }
-    assert_eq!(kinds("close").len(), 2, "both ranges end by a close: {:?}", messages(&model));
+    assert_eq!(kinds(MessageKind::Close).len(), 2, "both ranges end by a close: {:?}", model.messages);
 }
 
 #[test]
@@ -241,12 +223,12 @@ fn stock_opts_out_and_the_patched_gos_tool_reads_the_trace() {
     let Some((go, data)) = patched(NEWEST) else { return };
     let (model, out) = run(&data, &go, HELLO, &["--runtime", "stock"]);
     assert!(!stderr(&out).contains("patched"), "{}", stderr(&out));
-    assert_eq!(truth(&model), "inferred");
+    assert_eq!(model.meta.channel_truth, ChannelTruth::Inferred);
 
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.trace");
     let (model, _) = run(&data, &go, HELLO, &["--runtime", "patched", "--trace-out", trace.to_str().unwrap()]);
-    assert_eq!(truth(&model), "exact");
+    assert_eq!(model.meta.channel_truth, ChannelTruth::Exact);
     let patched_go = data.join(format!("runtimes/go{NEWEST}-chanops/go/bin/go"));
     let dump = isolated(&patched_go).args(["tool", "trace", "-d=parsed"]).arg(&trace).output().unwrap();
     assert!(dump.status.success(), "the patched go tool trace: {}", stderr(&dump));
@@ -273,10 +255,9 @@ fn a_built_binary_records_channel_operations_on_its_own() {
     let trace = dir.path().join("t.trace");
     let ran = isolated(&binary).env("GOTRACE_TRACE_FILE", &trace).output().unwrap();
     assert!(ran.status.success() && stderr(&ran).contains("42"), "{}", stderr(&ran));
-    let model = dir.path().join("m.json");
-    let out = gotrace().current_dir(dir.path()).arg("view").arg(&trace).arg(&binary).arg("-o").arg(&model).output().unwrap();
+    let (model, out) = gotrace().current_dir(dir.path()).arg("view").arg(&trace).arg(&binary).model();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(truth(&read_model(&model)), "exact");
+    assert_eq!(model.meta.channel_truth, ChannelTruth::Exact);
 }
 
 #[test]

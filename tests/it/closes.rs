@@ -19,14 +19,12 @@ fn trace(program: &str, version: &str) -> String {
 
 /// The model's messages of `program`'s trace by Go `version`, counted by kind.
 fn kinds(program: &str, version: &str) -> BTreeMap<String, u64> {
-    let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("model.json");
-    let out = gotrace().arg("view").arg(trace(program, version)).arg("-o").arg(&model).output().unwrap();
+    let (model, out) = gotrace().arg("view").arg(trace(program, version)).model();
     assert!(out.status.success(), "{program} {version}: {}", String::from_utf8_lossy(&out.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     let mut kinds = BTreeMap::new();
-    for m in json["messages"].as_array().unwrap() {
-        *kinds.entry(m["kind"].as_str().unwrap().to_string()).or_default() += 1;
+    for m in &model.messages {
+        let kind = serde_json::to_value(m.kind).unwrap();
+        *kinds.entry(kind.as_str().unwrap().to_string()).or_default() += 1;
     }
     kinds
 }

@@ -154,10 +154,9 @@ fn builds_for_linux_darwin_and_windows() {
         .expect("run the binary");
     assert!(run.status.success());
     assert!(stdout(&run).contains("game over after 10 hits"), "{}", stdout(&run));
-    let view = gotrace().current_dir(dir.path()).args(["trace.out", "./pingpong", "-o", "m.json"]).output().expect("gotrace runs");
+    let (model, view) = gotrace().current_dir(dir.path()).args(["trace.out", "./pingpong"]).model();
     assert!(view.status.success(), "{}", stderr(&view));
-    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("m.json")).expect("m.json")).expect("JSON");
-    let goroutines = model["goroutines"].as_array().map(Vec::len).unwrap_or(0);
+    let goroutines = model.goroutines.len();
     assert!(goroutines >= 3, "main and two players expected, got {goroutines}");
 }
 
@@ -167,12 +166,11 @@ fn run_in_a_container_shows_the_trace() {
     let _one = serial();
     let image = images(&docker);
     let dir = tempfile::tempdir().expect("temp dir");
-    let out = gotrace()
+    let (model, out) = gotrace()
         .current_dir(dir.path())
-        .args(["run", "--docker", "--image", image, "--no-browser", "-o", "m.json", "--trace-out", "trace.out"])
+        .args(["run", "--docker", "--image", image, "--no-browser", "--trace-out", "trace.out"])
         .arg(example("pingpong.go"))
-        .output()
-        .expect("gotrace runs");
+        .model();
     assert!(out.status.success(), "{}", stderr(&out));
     // The program's stdout streams through, line for line: ten hits, the players taking turns
     // (which of them hits first is the scheduler's choice), then the end.
@@ -186,8 +184,7 @@ fn run_in_a_container_shows_the_trace() {
     }
     assert_eq!(lines[10], "game over after 10 hits", "{text}");
     assert!(std::fs::read(dir.path().join("trace.out")).expect("trace").starts_with(b"go 1."));
-    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("m.json")).expect("m.json")).expect("JSON");
-    assert!(model["goroutines"].as_array().map(Vec::len).unwrap_or(0) >= 3, "{model}");
+    assert!(model.goroutines.len() >= 3, "{:?}", model.goroutines);
     assert!(gotrace_containers(&docker).is_empty(), "containers left behind");
 }
 

@@ -240,10 +240,8 @@ fn generations_of_a_go_1_27_trace() {
 fn zoomed_windows_of_later_generations_are_drawn_as_the_model_has_them() {
     let dir = tempfile::tempdir().unwrap();
     let Some(trace) = trace_of("1.27.3", &dir) else { return };
-    let json = dir.path().join("model.json");
-    let out = crate::common::gotrace().arg("view").arg(&trace).arg("-o").arg(&json).output().unwrap();
+    let (model, out) = crate::common::gotrace().arg("view").arg(&trace).model_json();
     assert!(out.status.success(), "{}", crate::common::stderr(&out));
-    let model: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let duration = model["meta"]["duration_ns"].as_u64().unwrap();
     let server = Server::start(&trace, &[]);
     let ns = |x: &Value, field: &str| x[field].as_u64().unwrap();

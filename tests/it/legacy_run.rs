@@ -17,8 +17,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::common::*;
+use gotrace::model::MessageKind;
 use gotrace::setup::store::{Manifest, Store};
-use serde_json::Value;
 
 /// The stand-in for Go 1.6.3: old enough to write an old-format trace, new enough to be here.
 const STAND_IN: &str = "1.21.13";
@@ -64,7 +64,7 @@ fn goroot_of(version: &str) -> Option<PathBuf> {
 /// gotrace with the stand-in installed, and GOFLAGS naming an overlay that does not exist:
 /// Go would refuse to build with them, so a build that succeeds did not take the user's
 /// GOFLAGS (Go 1.6 has neither GOFLAGS nor `-overlay`).
-fn legacy(data: &Path) -> Command {
+fn legacy(data: &Path) -> Gotrace {
     let mut cmd = gotrace();
     cmd.env("GOTRACE_DATA_DIR", data).env("GOFLAGS", "-overlay=/nonexistent/overlay.json");
     cmd
@@ -91,36 +91,26 @@ fn runs_with_the_stores_go_in_a_gopath_and_reads_the_trace() {
     let Some(data) = data_dir() else { return };
     let dir = project_files();
     let before = files_of(dir.path());
-    let out = legacy(data).current_dir(dir.path()).args(["run", "--runtime", "go1.6.3", "-o", "model.json", "."]).output().unwrap();
+    let (model, out) = legacy(data).current_dir(dir.path()).args(["run", "--runtime", "go1.6.3", "."]).model();
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("using go1.6.3 at ") && err.contains("/runtimes/go1.6.3-tracenew/go/bin/go"), "{err}");
     assert!(err.contains("game over after 10 hits"), "the program's own stderr: {err}");
 
-    let model: Value = serde_json::from_slice(&std::fs::read(dir.path().join("model.json")).unwrap()).unwrap();
-    let named = |name: &str| -> Vec<u64> {
-        model["goroutines"].as_array().unwrap().iter().filter(|g| g["name"] == name).map(|g| g["id"].as_u64().unwrap()).collect()
-    };
+    let named = |name: &str| -> Vec<u64> { model.goroutines.iter().filter(|g| g.name == name).map(|g| g.id).collect() };
     let (main, players) = (named("main.main"), named("main.player"));
-    assert_eq!((main.len(), players.len()), (1, 2), "{}", model["goroutines"]);
-    let chan: Vec<(u64, u64)> = model["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["kind"] == "chan")
-        .map(|m| (m["from"].as_u64().unwrap(), m["to"].as_u64().unwrap()))
-        .collect();
+    assert_eq!((main.len(), players.len()), (1, 2), "{:?}", model.goroutines);
+    let chan: Vec<(u64, u64)> = model.messages.iter().filter(|m| m.kind == MessageKind::Chan).map(|m| (m.from, m.to)).collect();
     let count = |from: &[u64], to: &[u64]| chan.iter().filter(|(f, t)| from.contains(f) && to.contains(t)).count();
     // The serve, nine hits between the players, the last hit to main.
     assert_eq!(count(&main, &players), 1, "serve: {chan:?}");
     assert_eq!(count(&players[..1], &players[1..]) + count(&players[1..], &players[..1]), 9, "hits: {chan:?}");
     assert_eq!(count(&players, &main), 1, "game over: {chan:?}");
     // Where the players block names the user's file (the copy's //line directive), not the copy.
-    let stacks = model["stacks"].to_string();
+    let stacks = format!("{:?}", model.stacks);
     assert!(stacks.contains(&format!("{}", dir.path().join("player.go").display())), "{stacks}");
 
-    let mut after = files_of(dir.path());
-    after.retain(|(name, _)| name != "model.json");
+    let after = files_of(dir.path());
     assert_eq!(after, before, "the user's files are untouched");
 }
 

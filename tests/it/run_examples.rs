@@ -183,20 +183,16 @@ const EXAMPLES: &[(&str, &str, Check)] = &[
 fn run_examples(version: &str) {
     let Some(go) = require(version) else { return };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out_dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     for (name, expected, check) in EXAMPLES {
-        let json_path = out_dir.path().join(format!("{name}.json"));
-        let out = gotrace()
+        let (json, out) = gotrace()
             .current_dir(root)
             .arg("run")
             .arg("--go")
             .arg(&go)
-            .args(["--check", "--no-browser", "-o"])
-            .arg(&json_path)
+            .args(["--check", "--no-browser"])
             .arg(format!("examples/{name}.go"))
-            .output()
-            .unwrap();
+            .model_json();
         let stdout = stdout(&out);
         let stdout_ok = match expected.strip_suffix('…') {
             Some(prefix) => stdout.lines().last().is_some_and(|l| l.starts_with(prefix)),
@@ -207,7 +203,6 @@ fn run_examples(version: &str) {
             failures.push(format!("{name}: status {:?}, stdout {stdout:?}, stderr {}", out.status.code(), stderr(&out)));
             continue;
         }
-        let json: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
         let model = Model::read(&json);
         if let Err(why) = leaks_as_expected(name, &json["check"], &model) {
             failures.push(format!("{name}: {why}; stderr {}", stderr(&out)));

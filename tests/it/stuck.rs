@@ -58,21 +58,18 @@ fn line(source: &str, marker: &str) -> u64 {
 /// `gotrace run --no-browser -o model.json FLAGS prog.go` in a project holding `source`.
 fn run(go: &Path, source: &str, flags: &[&str]) -> Run {
     let dir = project(&[("prog.go", source)]);
-    let model_path = dir.path().join("model.json");
     let started = Instant::now();
-    let mut cmd = gotrace();
-    cmd.current_dir(dir.path())
+    let (model, out) = gotrace()
+        .current_dir(dir.path())
         .arg("run")
         .arg("--go")
         .arg(go)
-        .args(["--no-browser", "--timeout", "60s", "-o"])
-        .arg(&model_path)
+        .args(["--no-browser", "--timeout", "60s"])
         .args(flags)
-        .arg("prog.go");
-    let out = cmd.output().unwrap();
+        .arg("prog.go")
+        .model_json();
     let elapsed = started.elapsed();
     assert!(elapsed < IN_SECONDS, "took {elapsed:?}: {}", stderr(&out));
-    let model: Value = std::fs::read(&model_path).map(|m| serde_json::from_slice(&m).unwrap()).unwrap_or(Value::Null);
     Run { check: model["check"].clone(), model, out }
 }
 

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::browser::{gotrace, inline_picture, repo_path, Page, Server};
+use crate::browser::{gotrace, repo_path, Page, Server};
 use headless_chrome::browser::tab::point::Point;
 use serde_json::Value;
 
@@ -60,10 +60,8 @@ fn strings(values: &[&str]) -> Vec<String> {
 
 #[test]
 fn the_page_carries_channels_values_and_both_times() {
-    let dir = tempfile::tempdir().unwrap();
-    let html = dir.path().join("chanops.html");
-    assert!(gotrace().arg("view").arg(trace()).arg("--html").arg(&html).status().unwrap().success());
-    let picture = inline_picture(&std::fs::read_to_string(&html).unwrap());
+    let (picture, out) = gotrace().arg("view").arg(trace()).page();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(picture["meta"]["channel_truth"], "exact");
     let channels = picture["channels"].as_array().expect("channels[] in the picture");
     let messages = picture["messages"].as_array().unwrap();

@@ -59,9 +59,9 @@ fn the_html_export_aggregates_within_the_budget_and_says_so_on_screen() {
     }
     // The model file still has every message.
     let json = dir.path().join("model.json");
-    assert!(gotrace().arg("view").arg(trace).arg("-o").arg(&json).status().unwrap().success());
-    let model: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    assert_eq!(model["messages"].as_array().unwrap().len() as u64, lod["messages"]["total"].as_u64().unwrap());
+    let (model, out) = gotrace().arg("view").arg(trace).model_at(&json);
+    assert!(out.status.success());
+    assert_eq!(model.messages.len() as u64, lod["messages"]["total"].as_u64().unwrap());
     // Viewed again, the model file gets the same level of detail as the trace.
     let again = dir.path().join("again.html");
     assert!(gotrace().arg("view").arg(&json).arg("--html").arg(&again).status().unwrap().success());
@@ -83,9 +83,8 @@ fn the_html_export_aggregates_within_the_budget_and_says_so_on_screen() {
 fn dash_dash_window_writes_a_page_of_one_part_of_the_trace_in_full_detail() {
     let Some(trace) = stress_trace() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("model.json");
-    assert!(gotrace().arg("view").arg(trace).arg("-o").arg(&json).status().unwrap().success());
-    let model: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let (model, out) = gotrace().arg("view").arg(trace).model_json();
+    assert!(out.status.success());
     let duration = model["meta"]["duration_ns"].as_u64().unwrap();
     // A twentieth of the trace from its middle, in whole microseconds.
     let (from_us, to_us) = (duration / 2000, duration / 2000 + duration / 20_000);
@@ -169,10 +168,8 @@ fn the_server_answers_a_window_and_refuses_a_bad_one() {
     assert!(picture["goroutines"].as_array().unwrap().len() > 80, "every goroutine, so the page keeps its layout");
     // Read again for each window, the detail has every item the model has there: the model
     // that -o writes, windows across the trace.
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("model.json");
-    assert!(gotrace().arg("view").arg(trace).arg("-o").arg(&json).status().unwrap().success());
-    let model: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let (model, out) = gotrace().arg("view").arg(trace).model_json();
+    assert!(out.status.success());
     let duration = model["meta"]["duration_ns"].as_u64().unwrap();
     for k in 0..8 {
         let (from, to) = (duration * k / 8, duration * k / 8 + duration / 50);

@@ -18,7 +18,7 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const WINDOW: (u32, u32) = (1280, 800);
 
 /// The one builder of `common`.
-pub use crate::common::gotrace;
+pub use crate::common::{gotrace, inline_picture};
 
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -82,14 +82,6 @@ pub fn get(url: &str, path: &str) -> (u16, Vec<u8>) {
     let head = String::from_utf8_lossy(&response[..split]).to_string();
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status code");
     (status, response[split + 4..].to_vec())
-}
-
-/// The picture a page (`--html`, or the served `/`) carries inline.
-pub fn inline_picture(html: &str) -> Value {
-    let open = r#"<script id="gotrace-model" type="application/json">"#;
-    let start = html.find(open).expect("inline picture") + open.len();
-    let end = start + html[start..].find("</script>").expect("end of the inline picture");
-    serde_json::from_str(&html[start..end]).expect("the inline picture is JSON")
 }
 
 /// A headless Chromium with one tab, collecting console errors, uncaught exceptions and

@@ -1,8 +1,10 @@
 //! What every test module shares, like just's `tests/test.rs`: [`gotrace`], the binary under
-//! test, and [`isolated`], any other command a test runs (Go, the programs it builds), both in
-//! an environment of their own; the Go toolchains ([`toolchains`]: one table of versions, one
+//! test as a [`Gotrace`] builder that also reads back the model or page it wrote, and
+//! [`isolated`], any other command a test runs (Go, the programs it builds), both in an
+//! environment of their own; the Go toolchains ([`toolchains`]: one table of versions, one
 //! finder); throwaway projects and the text of a command's output.
 
+mod gotrace;
 pub mod toolchains;
 
 use std::ffi::{OsStr, OsString};
@@ -10,15 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+pub use gotrace::{gotrace, inline_picture, Gotrace};
 pub use toolchains::{any_go, require, required};
 
 /// The gotrace binary that cargo built for these tests.
 pub const GOTRACE: &str = env!("CARGO_BIN_EXE_gotrace");
-
-/// The gotrace binary in the tests' own environment (see [`isolated`]).
-pub fn gotrace() -> Command {
-    isolated(GOTRACE)
-}
 
 /// `program` with none of the user's environment but `PATH` (less every directory holding a
 /// `go`, so that a test that forgets `--go` fails instead of quietly taking the user's Go),
