@@ -32,6 +32,10 @@ impl ViewOptions {
     }
 }
 
+/// How many events a zoomed window's pass reads, past where it would stop, between two
+/// looks at whether a message sent in the window is still to be received.
+const PENDING_CHECK_EVERY: u64 = 4096;
+
 /// The example that `gotrace view` shows without arguments: a real Go 1.27 trace of a
 /// ping-pong between two goroutines, carried in the binary so that no Go is needed.
 const EXAMPLE_TRACE: &[u8] = include_bytes!("../tests/traces/pingpong_1_27.trace");
@@ -154,14 +158,21 @@ impl Trace<'_> {
     fn detail(&self, window: Window, context: &Model) -> anyhow::Result<(Drawing, Vec<Stack>)> {
         let (mut reader, mut pass) = self.pass_from(window.start_ns, DrawingSink::new(window, Budget::default()))?;
         // Read on past the window by its length, so that most messages sent in it are
-        // received; what is still open then ends there, outside the window.
+        // received, then on until every one is (a sender can wait long for its receiver);
+        // what is still open then ends there, outside the window.
         let stop_ns = window.end_ns.saturating_add(window.end_ns - window.start_ns);
-        let mut end_ns = None;
+        let span = window.start_ns..window.end_ns;
+        let (mut end_ns, mut last_ns, mut past) = (None, 0, 0u64);
         while let Some(ev) = reader.next_event()? {
             if ev.ts >= stop_ns {
-                end_ns = Some(stop_ns);
-                break;
+                // Asked now and then: it looks at every goroutine.
+                if past % PENDING_CHECK_EVERY == 0 && !pass.sends_pending(&span) {
+                    end_ns = Some(stop_ns.max(last_ns));
+                    break;
+                }
+                past += 1;
             }
+            last_ns = ev.ts;
             pass.apply(reader.tables(), &ev);
         }
         let end_ns = end_ns.unwrap_or(context.meta.duration_ns);

@@ -191,6 +191,12 @@ impl Matcher {
         Some(Message { from, to, send_ns, recv_ns: ev.ts, kind, channel: None, value: None, value_text: None, stack })
     }
 
+    /// Whether one side of a recorded channel operation in `span` still waits for its other
+    /// side: the message it makes would be sent in `span`.
+    pub fn unmatched_in(&self, span: &std::ops::Range<u64>) -> bool {
+        self.sends.values().chain(self.recvs.values()).any(|h| span.contains(&h.ts))
+    }
+
     /// In stock traces the waker's stack is the only sign of what it did to the channel:
     /// a close (see `SourceLines::woke_by_close`), else the innermost channel operation on it.
     fn unblocker_direction(&mut self, tables: &Tables, ev: &Event) -> Option<Direction> {

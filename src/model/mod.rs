@@ -220,6 +220,12 @@ impl<S: Sink> Pass<S> {
         }
     }
 
+    /// Whether a message sent in `span` may still come to the sink: its receive is yet to be
+    /// read. A pass that draws a window reads on until none may.
+    pub fn sends_pending(&self, span: &std::ops::Range<u64>) -> bool {
+        self.segments.blocked_sending_since(span) || self.messages.unmatched_in(span)
+    }
+
     /// Notes what every goroutine is doing as the start of each generation begun since the
     /// last note (`generations` begun in all), before any event of theirs is applied.
     fn note_starts(&mut self, generations: usize) {

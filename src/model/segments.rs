@@ -166,6 +166,14 @@ impl Tracker {
         self.open.get(&g).map(|o| Current { state: o.state, reason: o.reason.as_deref(), stack: o.stack, since: o.since })
     }
 
+    /// Whether a goroutine has been blocked sending (a send, or a select that may send) since a
+    /// time in `span`: its message, sent then, is known only when a receiver takes it.
+    pub fn blocked_sending_since(&self, span: &std::ops::Range<u64>) -> bool {
+        self.open.values().any(|o| {
+            o.state == State::Blocked && span.contains(&o.since) && o.reason.as_deref().is_some_and(|r| matches!(r, "chan send" | "select"))
+        })
+    }
+
     /// What each goroutine is doing now, for a pass that starts here (see [`Start`]).
     pub fn start(&self) -> Start {
         let mut open: Vec<(GoId, Open)> = self.open.iter().map(|(&g, o)| (g, Open { stack: None, ..o.clone() })).collect();

@@ -188,3 +188,56 @@ fn the_server_answers_a_window_and_refuses_a_bad_one() {
         assert_eq!(status, 400, "{bad}: {}", String::from_utf8_lossy(&body));
     }
 }
+
+/// A sender blocks 10 ms into the trace; main takes its value 300 ms later. The served
+/// picture of a window around the send has the message, however long after the window it
+/// was received (a pass that read only twice the window past its end lost such messages).
+const LATE_RECEIVE: &str = r#"package main
+
+import (
+	"os"
+	"runtime/trace"
+	"time"
+)
+
+func main() {
+	f, err := os.Create(os.Args[1])
+	if err != nil {
+		panic(err)
+	}
+	trace.Start(f)
+	ch := make(chan int)
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		ch <- 42
+	}()
+	time.Sleep(300 * time.Millisecond)
+	<-ch
+	trace.Stop()
+	f.Close()
+}
+"#;
+
+#[test]
+fn a_window_has_the_messages_sent_in_it_however_late_received() {
+    let Some(go) = crate::common::require("1.27.3") else { return };
+    let dir = crate::common::project(&[("go.mod", "module late\n\ngo 1.21\n"), ("main.go", LATE_RECEIVE)]);
+    let bin = dir.path().join("late");
+    crate::common::go_build(&go, dir.path(), &bin);
+    let trace = dir.path().join("late.trace");
+    let ran = crate::common::isolated(&bin).arg(&trace).output().expect("the program runs");
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    let (model, _) = gotrace().arg("view").arg(&trace).model();
+    let late = model.messages.iter().find(|m| m.recv_ns - m.send_ns > 200_000_000).expect("the late message");
+    let (from, to) = (late.send_ns - 1_000_000, late.send_ns + 1_000_000);
+    let server = Server::start(&trace, &[]);
+    let (status, body) = get(&server.url, &format!("/picture.json?from={from}&to={to}"));
+    assert_eq!(status, 200);
+    let picture: Value = serde_json::from_slice(&body).unwrap();
+    let found = picture["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["from"] == late.from && m["to"] == late.to && m["send_ns"] == late.send_ns);
+    assert!(found, "window {from}..{to} lacks {late:?}: {}", picture["messages"]);
+}
