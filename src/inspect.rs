@@ -7,13 +7,14 @@ use anyhow::Context;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::model::channels::ChannelLedger;
-use crate::model::{closable, SourceLines};
+use crate::model::{closable, Channel, Group, Message, ModelOptions, Pass, PassEnd, Segment, Sink, SourceLines, State};
 use crate::progress::Step;
 use crate::trace::{EventKind, GoId, Reader, StackId, StrId, Tables, TraceFile, KIND_NAMES};
 
 /// How many blocking stacks the summary lists.
 const TOP_STACKS: usize = 10;
+/// How many groups the summary lists.
+const TOP_GROUPS: usize = 10;
 
 #[derive(Debug, Default, Serialize)]
 pub struct Summary {
@@ -29,11 +30,28 @@ pub struct Summary {
     pub blocks: Blocks,
     pub unblocks: Unblocks,
     pub top_block_stacks: Vec<BlockStack>,
+    /// The biggest groups of goroutines (made at one place, starting in one function), and
+    /// how their goroutines were at the end of the trace.
+    pub groups: Vec<GroupSummary>,
     /// Patched runtimes only: the channels that carried values or were closed while tracing
     /// ran, busiest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<ChannelTraffic>,
     pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GroupSummary {
+    /// As the model (`gotrace view TRACE -o FILE`) has it.
+    #[serde(flatten)]
+    pub group: Group,
+    /// The parent group's name: groups made at one site by goroutines of different groups
+    /// are told apart by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub under: Option<String>,
+    /// How many of its goroutines had ended, or were in each state at the end ("blocked"
+    /// says on what, e.g. "blocked: chan send").
+    pub at_end: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -110,10 +128,10 @@ impl Summary {
         // What each goroutine last blocked on, to tell which wake-ups a close could be.
         let mut blocked_on: FxHashMap<GoId, StrId> = FxHashMap::default();
         let mut sources = SourceLines::default();
-        let mut channels = ChannelLedger::default();
+        let mut pass = Pass::new(LastSegments::default());
         reader.for_each_event(|ev, tables| {
             s.events += 1;
-            channels.apply(tables, ev);
+            pass.apply(tables, ev);
             progress.events(s.events);
             first_ts.get_or_insert(ev.ts);
             last_ts = ev.ts;
@@ -135,6 +153,11 @@ impl Summary {
                 _ => {}
             }
         })?;
+        let end_ns = reader.end_ns().unwrap_or(last_ts);
+        pass.sink_mut().at_end = true;
+        let (last, ending) = pass.finish(reader, end_ns, ModelOptions::default());
+        s.groups = biggest_groups(&ending, last);
+        s.channels = channel_traffic(reader.tables(), ending.channels);
         let tables = reader.tables();
         s.duration_ns = reader.end_ns().unwrap_or(last_ts - first_ts.unwrap_or(0));
         s.events_by_kind = KIND_NAMES.iter().zip(by_kind).filter(|&(_, n)| n > 0).map(|(&k, n)| (k, n)).collect();
@@ -146,7 +169,6 @@ impl Summary {
         }
         s.blocks.total = s.blocks.by_reason.values().sum();
         s.top_block_stacks = top_stacks(tables, block_stacks);
-        s.channels = channel_traffic(tables, channels);
         s.warnings = reader.warnings().to_vec();
         s.experimental_skipped = reader.experimental_skipped();
         Ok(s)
@@ -182,6 +204,21 @@ impl Summary {
                 }
             }
         }
+        if !self.groups.is_empty() {
+            let _ = writeln!(out, "biggest groups (goroutines made at one place), and how they were at the end");
+            for GroupSummary { group: g, under, at_end } in &self.groups {
+                let name = if g.name.is_empty() { "(start function not traced)" } else { &g.name };
+                let under =
+                    under.as_ref().map(|p| format!("  (group {}, under {p})", g.id)).unwrap_or_else(|| format!("  (group {})", g.id));
+                let _ = writeln!(out, "  {:>10}  {name}{under}", g.count);
+                if !g.site.is_empty() {
+                    let _ = writeln!(out, "              made at {}", g.site);
+                }
+                let mut at_end: Vec<String> = sorted_desc(at_end).into_iter().map(|(state, n)| format!("{n} {state}")).collect();
+                at_end.truncate(4);
+                let _ = writeln!(out, "              {}", at_end.join(", "));
+            }
+        }
         if !self.channels.is_empty() {
             let _ = writeln!(out, "channels     {} carried values or were closed", self.channels.len());
             for c in &self.channels {
@@ -201,6 +238,49 @@ impl Summary {
         }
         out
     }
+}
+
+/// How the goroutines still alive at the end of the trace were then: the segments that the
+/// pass's end closes, one a goroutine. The others are not kept: there are millions.
+#[derive(Default)]
+struct LastSegments {
+    at_end: bool,
+    last: FxHashMap<GoId, Segment>,
+}
+
+impl Sink for LastSegments {
+    fn segment(&mut self, segment: Segment) {
+        if self.at_end {
+            self.last.insert(segment.goroutine, segment);
+        }
+    }
+
+    fn message(&mut self, _: Message, _: bool) {}
+}
+
+fn biggest_groups(ending: &PassEnd, last: LastSegments) -> Vec<GroupSummary> {
+    let mut v: Vec<GroupSummary> = ending
+        .groups
+        .iter()
+        .map(|g| GroupSummary {
+            group: g.clone(),
+            under: g.parent.map(|p| ending.groups[p as usize].name.clone()),
+            at_end: BTreeMap::new(),
+        })
+        .collect();
+    for g in &ending.goroutines {
+        let state = match (g.end_ns, last.last.get(&g.id)) {
+            (Some(_), _) | (None, None) => "ended".to_string(),
+            (None, Some(s)) => match &s.reason {
+                Some(r) if s.state == State::Blocked => format!("blocked: {}", reason_text(r)),
+                _ => s.state.name().to_string(),
+            },
+        };
+        *v[g.group as usize].at_end.entry(state).or_default() += 1;
+    }
+    v.sort_by(|a, b| b.group.count.cmp(&a.group.count).then(a.group.id.cmp(&b.group.id)));
+    v.truncate(TOP_GROUPS);
+    v
 }
 
 /// Go's tool gives old traces' plain GoBlock no reason; text output says so in words.
@@ -240,9 +320,8 @@ fn top_stacks(tables: &Tables, counts: FxHashMap<(StackId, StrId), u64>) -> Vec<
 }
 
 /// The channels with traffic, busiest first, each with the program's frame that made it.
-fn channel_traffic(tables: &Tables, channels: ChannelLedger) -> Vec<ChannelTraffic> {
+fn channel_traffic(tables: &Tables, channels: Vec<Channel>) -> Vec<ChannelTraffic> {
     let mut v: Vec<ChannelTraffic> = channels
-        .finish()
         .into_iter()
         .filter(|c| c.sends + c.recvs > 0 || c.closed_ns.is_some())
         .map(|c| ChannelTraffic {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Counted, Drawing, Lod};
-use crate::model::{Channel, Check, Goroutine, Message, Meta, Model, Segment, Stack};
+use crate::model::{Channel, Check, Goroutine, Group, Message, Meta, Model, Segment, Stack};
 
 /// What the viewer gets: the goroutines and channels of `context` (a model, or what a pass
 /// over the trace keeps besides the picture), the stacks that `drawing` refers to, and the drawing
@@ -23,6 +23,7 @@ impl Serialize for Picture<'_> {
             meta: &c.meta,
             lod: d.lod,
             goroutines: &c.goroutines,
+            groups: &c.groups,
             segments: &d.segments,
             messages: &d.messages,
             channels: &c.channels,
@@ -40,6 +41,7 @@ struct Wire<'a> {
     meta: &'a Meta,
     lod: Lod,
     goroutines: &'a [Goroutine],
+    groups: &'a [Group],
     segments: &'a [Counted<Segment>],
     messages: &'a [Counted<Message>],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]

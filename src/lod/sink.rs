@@ -93,7 +93,7 @@ impl DrawingSink {
     /// The overview: the drawing, with the stacks it refers to numbered from `tables`.
     pub fn overview(self, ending: PassEnd, tables: &Tables) -> Overview {
         let mut drawing = self.finish(&ending.meta, |g| ending.shows(g));
-        let PassEnd { meta, mut goroutines, mut channels, .. } = ending;
+        let PassEnd { meta, mut goroutines, groups, mut channels, .. } = ending;
         let stacks = crate::model::number_stacks(tables, |f| {
             goroutines.iter_mut().for_each(|g| f(&mut g.create_stack));
             channels.iter_mut().for_each(|c| f(&mut c.make_stack));
@@ -103,6 +103,7 @@ impl DrawingSink {
             version: crate::model::JSON_VERSION,
             meta,
             goroutines,
+            groups,
             segments: Vec::new(),
             messages: Vec::new(),
             channels,

@@ -25,12 +25,22 @@ fn msg(from: GoId, to: GoId, send_ns: u64) -> Message {
 }
 
 fn model(segments: Vec<Segment>, messages: Vec<Message>, duration_ns: u64) -> Model {
-    let g =
-        |id| Goroutine { id, parent: None, name: "main.f".into(), start_ns: 0, end_ns: None, depth: 0, system: false, create_stack: None };
+    let g = |id| Goroutine {
+        id,
+        parent: None,
+        name: "main.f".into(),
+        start_ns: 0,
+        end_ns: None,
+        depth: 0,
+        system: false,
+        create_stack: None,
+        group: 0,
+    };
     Model {
         version: JSON_VERSION,
         meta: Meta { format: "go 1.26".into(), duration_ns, channel_truth: ChannelTruth::Inferred, unattributed: 0, hidden_goroutines: 0 },
         goroutines: vec![g(1), g(2)],
+        groups: vec![],
         segments,
         messages,
         channels: vec![],

@@ -26,6 +26,9 @@ pub struct Goroutine {
     /// Where its parent ran `go f()` (an index into `Model::stacks`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_stack: Option<StackRef>,
+    /// Its group (an index into `Model::groups`): where it was made and what it runs.
+    #[serde(default)]
+    pub group: u32,
 }
 
 #[derive(Default)]
@@ -114,6 +117,7 @@ impl GoroutineLedger {
                     end_ns: e.end_ns.map(|t| t.min(end_ns)),
                     depth: depth_of[&id],
                     create_stack: e.create_stack,
+                    group: 0,
                 }
             })
             .collect();

@@ -6,6 +6,7 @@
 pub mod channels;
 mod check;
 mod goroutines;
+mod groups;
 mod load;
 pub use load::{from_trace, is_model, load};
 mod messages;
@@ -23,6 +24,7 @@ use crate::trace::{Event, EventKind, GoId, Reader, StackId, Tables};
 pub use channels::Channel;
 pub use check::{Check, Leak, Outcome};
 pub use goroutines::Goroutine;
+pub use groups::Group;
 pub use messages::{closable, kept, ChannelTruth, Message, MessageKind, SourceLines};
 pub use segments::{Segment, Start, State};
 pub use stacks::{Frame, Stack, StackRef};
@@ -36,6 +38,9 @@ pub struct Model {
     pub version: u32,
     pub meta: Meta,
     pub goroutines: Vec<Goroutine>,
+    /// The goroutines grouped by where they were made (`Goroutine::group`), parents first.
+    #[serde(default)]
+    pub groups: Vec<Group>,
     pub segments: Vec<Segment>,
     pub messages: Vec<Message>,
     /// The channels a patched runtime recorded (empty for stock traces).
@@ -90,6 +95,7 @@ pub trait Sink {
 pub struct PassEnd {
     pub meta: Meta,
     pub goroutines: Vec<Goroutine>,
+    pub groups: Vec<Group>,
     pub channels: Vec<Channel>,
     /// Where each generation of a new-format trace starts, what every goroutine was doing
     /// (one per `Reader::generations`): a pass from there on starts from it.
@@ -220,6 +226,12 @@ impl<S: Sink> Pass<S> {
         }
     }
 
+    /// The sink, to be told before [`finish`](Pass::finish) that what comes now are the
+    /// segments still open at the end.
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
+    }
+
     /// Whether a message sent in `span` may still come to the sink: its receive is yet to be
     /// read. A pass that draws a window reads on until none may.
     pub fn sends_pending(&self, span: &std::ops::Range<u64>) -> bool {
@@ -248,11 +260,15 @@ impl<S: Sink> Pass<S> {
         for segment in self.segments.finish(end_ns) {
             self.sink.segment(segment);
         }
-        let (goroutines, hidden) = self.goroutines.finish(end_ns, options.all);
+        let (mut goroutines, hidden) = self.goroutines.finish(end_ns, options.all);
+        let tables = reader.tables();
+        let groups = groups::assign(&mut goroutines, |r| {
+            tables.stack(r.trace_id()).first().map_or_else(String::new, |f| groups::site(tables.str(f.func), tables.str(f.file), f.line))
+        });
         let (channel_truth, unattributed) = self.messages.finish();
         let meta =
             Meta { format: reader.format().to_string(), duration_ns: end_ns, channel_truth, unattributed, hidden_goroutines: hidden };
-        (self.sink, PassEnd { meta, goroutines, channels: self.channels.finish(), starts: self.starts })
+        (self.sink, PassEnd { meta, goroutines, groups, channels: self.channels.finish(), starts: self.starts })
     }
 }
 
@@ -279,9 +295,9 @@ impl Collect {
         let mut messages: Vec<Message> =
             self.messages.into_iter().filter(|(m, inferred)| ending.keeps(m, *inferred)).map(|(m, _)| m).collect();
         messages::order(&mut messages);
-        let PassEnd { meta, mut goroutines, mut channels, .. } = ending;
+        let PassEnd { meta, mut goroutines, groups, mut channels, .. } = ending;
         let stacks = export_stacks(reader.tables(), &mut goroutines, &mut segments, &mut messages, &mut channels);
-        Model { version: JSON_VERSION, meta, goroutines, segments, messages, channels, stacks, check: None }
+        Model { version: JSON_VERSION, meta, goroutines, groups, segments, messages, channels, stacks, check: None }
     }
 }
 
@@ -328,6 +344,8 @@ pub enum ModelFileError {
     Version(u32),
     #[error("not a gotrace model: stack {0} is not in `stacks`")]
     Stack(usize),
+    #[error("not a gotrace model: group {0} is not in `groups`")]
+    Group(u32),
 }
 
 impl Model {
@@ -351,6 +369,17 @@ impl Model {
         }
         model.goroutines.sort_by_key(|g| g.id);
         model.messages.sort_by_key(|m| m.send_ns);
+        if model.groups.is_empty() && !model.goroutines.is_empty() {
+            // Written before groups were: group it as a pass would have.
+            let Model { goroutines, groups, stacks, .. } = &mut model;
+            *groups = groups::assign(goroutines, |r| {
+                stacks[r.index()].first().map_or_else(String::new, |f| groups::site(&f.func, &f.file, f.line))
+            });
+        }
+        let count = model.groups.len();
+        if let Some(g) = model.goroutines.iter().find(|g| g.group as usize >= count) {
+            return Err(ModelFileError::Group(g.group));
+        }
         Ok(model)
     }
 

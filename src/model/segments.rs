@@ -30,6 +30,17 @@ impl State {
     pub const ALL: [State; 5] = [State::Running, State::Runnable, State::Blocked, State::Sleeping, State::Syscall];
     pub const COUNT: usize = State::ALL.len();
 
+    /// As the model's JSON names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Running => "running",
+            State::Runnable => "runnable",
+            State::Blocked => "blocked",
+            State::Sleeping => "sleeping",
+            State::Syscall => "syscall",
+        }
+    }
+
     pub fn for_block(reason: &str) -> State {
         if reason == "sleep" {
             State::Sleeping
@@ -209,6 +220,13 @@ fn close(g: GoId, open: Open, ts: u64) -> Option<Segment> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_states_name_is_its_json() {
+        for state in State::ALL {
+            assert_eq!(serde_json::to_string(&state).unwrap(), format!("\"{}\"", state.name()));
+        }
+    }
 
     #[test]
     fn each_state_change_closes_a_segment() {

@@ -58,6 +58,8 @@ impl<'t> ModelWriter<'t> {
         serde_json::to_writer(&mut out, &ending.meta)?;
         out.write_all(b",\"goroutines\":")?;
         serde_json::to_writer(&mut out, &ending.goroutines)?;
+        out.write_all(b",\"groups\":")?;
+        serde_json::to_writer(&mut out, &ending.groups)?;
         out.write_all(b",\"segments\":[")?;
         let writer = Writer { out, ending, numbering: &self.numbering, first: true, runs: Runs::new(run_len), failed: None };
         let (writer, _) = read(second, self.options, writer)?;

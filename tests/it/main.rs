@@ -12,6 +12,7 @@ mod chanops;
 mod closes;
 mod docker;
 mod generations;
+mod groups;
 mod instrument_build;
 mod layout;
 mod legacy_run;

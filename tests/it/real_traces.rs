@@ -2,7 +2,8 @@
 //! own test suites under Go 1.19 to 1.27, with CPU samples, the alloc/free experiment and the
 //! flight recorder's window). Each must read as the `go tool trace` of the Go that wrote it
 //! reads it (the facts of `oracle_agreement.rs`), and draw: `gotrace view TRACE --html` must
-//! write a page. A trace that Go's own tool cannot read is reported and left out, never
+//! write a page, whose goroutines are each in a group of their start function, the groups'
+//! counts adding up. A trace that Go's own tool cannot read is reported and left out, never
 //! counted as agreement.
 //!
 //! The corpus is too big to commit: scripts/test.sh generates it before `cargo test`, into
@@ -12,9 +13,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::common::{gotrace, required};
+use crate::common::{gotrace, inline_picture, required};
 use crate::oracle::counts::differences;
 use crate::oracle::{oracles_for, OracleError};
+use serde_json::Value;
 
 /// The Go versions the corpus is made with (scripts/gen-corpus.sh), as file name tags.
 const CORPUS_TAGS: &[&str] = &["1_19", "1_21", "1_22", "1_24", "1_26", "1_27"];
@@ -77,8 +79,13 @@ fn check(trace: &Path, scratch: &Path) -> Outcome {
     let out = gotrace().arg("view").arg(trace).arg("--html").arg(&html).output().unwrap();
     if !out.status.success() {
         problems.push(format!("{name}: gotrace view --html failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
-    } else if !std::fs::read_to_string(&html).is_ok_and(|page| page.contains("<html")) {
-        problems.push(format!("{name}: gotrace view --html wrote no page"));
+    } else {
+        match std::fs::read_to_string(&html) {
+            Ok(page) if page.contains("<html") => {
+                problems.extend(group_problems(&inline_picture(&page)).into_iter().map(|p| format!("{name}: {p}")))
+            }
+            _ => problems.push(format!("{name}: gotrace view --html wrote no page")),
+        }
     }
     let _ = std::fs::remove_file(&html);
     if problems.is_empty() {
@@ -86,6 +93,29 @@ fn check(trace: &Path, scratch: &Path) -> Outcome {
     } else {
         Outcome::Problems(problems)
     }
+}
+
+/// What is wrong with the groups of a page's picture: every goroutine is in a group of its
+/// start function, each group counts its goroutines, parents come first.
+fn group_problems(picture: &Value) -> Vec<String> {
+    let (Some(goroutines), Some(groups)) = (picture["goroutines"].as_array(), picture["groups"].as_array()) else {
+        return vec!["the picture has no goroutines or no groups".into()];
+    };
+    let mut problems = Vec::new();
+    let mut counts = vec![0u64; groups.len()];
+    for g in goroutines {
+        match g["group"].as_u64().and_then(|i| groups.get(i as usize).map(|group| (i, group))) {
+            Some((i, group)) if group["name"] == g["name"] => counts[i as usize] += 1,
+            _ => problems.push(format!("goroutine {} is in no group of its name: {g}", g["id"])),
+        }
+    }
+    for (i, (group, n)) in groups.iter().zip(counts).enumerate() {
+        if group["count"] != n || group["id"] != i as u64 || group["parent"].as_u64().is_some_and(|p| p >= i as u64) {
+            problems.push(format!("group {group} has {n} goroutines, or comes before its parent"));
+        }
+    }
+    problems.truncate(5);
+    problems
 }
 
 /// Checks every file, two at a time (the oracles are single-threaded Go programs).
