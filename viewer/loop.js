@@ -1,5 +1,5 @@
 // The render loop: each animation frame advances playback, turns the camera, lets the level
-// of detail ask for a window, draws, places the value labels, answers the mouse's click and
+// of detail ask for a window, draws, places the value labels and the lanes' names, answers the mouse's click and
 // hover, and mirrors the state into the hook (window.gotrace).
 
 import { describe } from 'gotrace/hover.js';
@@ -40,7 +40,10 @@ export class RenderLoop {
     scene.lod.update(camera, now);
     const frame = view.frame();
     const drawCalls = scene.renderer.draw(frame);
-    if (this.frameNo++ % 3 === 0) scene.labels.update(frame.mvp, state.time, canvas.clientWidth, canvas.clientHeight);
+    if (this.frameNo++ % 3 === 0) {
+      scene.labels.update(frame.mvp, state.time, canvas.clientWidth, canvas.clientHeight);
+      scene.laneLabels.update(frame.mvp, state.time, canvas.clientWidth, canvas.clientHeight);
+    }
     if (mouse.click) {
       // A click on an arrow of a channel shows that channel only; anywhere else, all again.
       const hit = view.pick(mouse.click.x, mouse.click.y, frame.mvp);

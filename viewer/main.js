@@ -56,6 +56,11 @@ function exposeToTests(overview, view, loop) {
       from_ns: scene.arrows.data[k * STRIDE + 6] * lay.duration,
       to_ns: scene.arrows.data[k * STRIDE + 7] * lay.duration,
     })),
+    // The lanes' names on screen: each with its goroutine and where its lane's top is (CSS px).
+    laneLabels: () => scene.laneLabels.shown.map(({ goroutine, label, at }, j) => {
+      const r = scene.laneLabels.pool[j].getBoundingClientRect();
+      return { goroutine, label, top: at, box: [r.left, r.top, r.right, r.bottom] };
+    }),
     hoverAt: (x, y) => {
       const hit = view.pick(x, y);
       return hit ? describe(scene, hit) : null;

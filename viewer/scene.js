@@ -6,6 +6,7 @@
 import { Channels } from 'gotrace/channels.js';
 import { LevelOfDetail } from 'gotrace/detail.js';
 import { buildArrows, buildLines, segmentsByGoroutine, stuckGoroutines } from 'gotrace/geometry.js';
+import { LaneLabels } from 'gotrace/lanes.js';
 import { layout } from 'gotrace/layout.js';
 import { Renderer } from 'gotrace/render.js';
 import { ValueLabels, showFocus, showInfo, showLegend } from 'gotrace/ui.js';
@@ -33,6 +34,9 @@ export class Scene {
     this.arrowLayer = null;
     this.lod = new LevelOfDetail(overview, this.lay.duration, (picture) => this.show(picture));
     this.show(overview);
+    // The lanes are the overview's: a detail window draws the same goroutines in their places.
+    this.laneLabels = new LaneLabels(this);
+    hook.lanes = this.laneLabels.lanes.map(({ label, goroutine, goroutines }) => ({ label, goroutine, goroutines }));
     showLegend(this.channels);
   }
 

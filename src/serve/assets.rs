@@ -27,6 +27,7 @@ pub const MODULES: &[Asset] = &[
     asset!("geometry.js"),
     asset!("hover.js"),
     asset!("input.js"),
+    asset!("lanes.js"),
     asset!("layout.js"),
     asset!("loop.js"),
     asset!("palette.js"),

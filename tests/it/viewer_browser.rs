@@ -207,3 +207,55 @@ fn hover_shows_where_in_the_program() {
     assert!(text.starts_with("channel message") && text.contains(&format!("sent at:{frame}")), "{text}");
     assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
 }
+
+/// Every lane's name is on the picture, as the 2016 original labelled its lines: just above
+/// the lane's top (within 20 px of where it starts), none covering another. Pingpong's three
+/// lanes are all named (the two players by id); of many's 200 workers and main, main is named
+/// first and at most 60 names are on screen at once.
+#[test]
+fn lanes_are_named_at_their_tops_without_piling_up() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    for (trace, name) in
+        [("tests/traces/pingpong_1_27.trace", "viewer_lanes_pingpong"), ("tests/traces/many_1_27.trace", "viewer_lanes_many")]
+    {
+        let server = Server::start(&fixture(trace), &[]);
+        let page = Page::open(&server.url);
+        let lanes = page.eval("gotrace.lanes");
+        let lanes = lanes.as_array().expect("gotrace.lanes");
+        assert_eq!(lanes.len() as u64, page.eval("gotrace.drawn.goroutines").as_u64().unwrap(), "{name}: one lane a goroutine");
+        page.eval("gotrace.seek(1), gotrace.freeze()");
+        // Names are placed every third frame: wait until they are placed for the frozen camera.
+        std::thread::sleep(Duration::from_millis(500));
+        let labels = page.eval(
+            "gotrace.laneLabels().map(l => ({ ...l,
+               lane: gotrace.project(l.goroutine, gotrace.model.goroutines.find(g => g.id === l.goroutine).start_ns) }))",
+        );
+        let labels = labels.as_array().expect("gotrace.laneLabels()");
+        let text: Vec<&str> = labels.iter().map(|l| l["label"].as_str().unwrap()).collect();
+        assert!(!labels.is_empty() && labels.len() <= 60, "{name}: {} names", labels.len());
+        assert_eq!(text[0], "main.main", "{name}: main first: {text:?}");
+        let boxes: Vec<[f64; 4]> = labels.iter().map(|l| serde_json::from_value(l["box"].clone()).unwrap()).collect();
+        for (l, b) in labels.iter().zip(&boxes) {
+            let lane = [l["lane"][0].as_f64().unwrap(), l["lane"][1].as_f64().unwrap()];
+            let (cx, bottom) = ((b[0] + b[2]) / 2.0, b[3]);
+            assert!((cx - lane[0]).hypot(bottom - lane[1]) <= 20.0, "{name}: {l} is not at its lane's top {lane:?}");
+            assert!(lanes.iter().any(|x| x["goroutine"] == l["goroutine"] && x["label"] == l["label"]), "{name}: {l}");
+        }
+        for (i, a) in boxes.iter().enumerate() {
+            for (j, b) in boxes.iter().enumerate().skip(i + 1) {
+                let overlap = a[0] < b[2] - 1.0 && b[0] < a[2] - 1.0 && a[1] < b[3] - 1.0 && b[1] < a[3] - 1.0;
+                assert!(!overlap, "{name}: {} covers {}", text[i], text[j]);
+            }
+        }
+        if trace.contains("pingpong") {
+            let mut sorted = text.clone();
+            sorted.sort();
+            assert_eq!(sorted.len(), 3, "{name}: every lane named: {text:?}");
+            assert!(sorted[1].starts_with("main.player #") && sorted[2].starts_with("main.player #") && sorted[1] != sorted[2], "{text:?}");
+        } else {
+            assert!(labels.len() >= 10, "{name}: only {} of 201 lanes named: {text:?}", labels.len());
+        }
+        page.screenshot(name);
+        assert_eq!(page.errors(), Vec::<String>::new(), "{name}: console errors");
+    }
+}
