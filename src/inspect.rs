@@ -7,13 +7,16 @@ use anyhow::Context;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::model::{closable, Channel, Group, Message, ModelOptions, Pass, PassEnd, Segment, Sink, SourceLines, State};
+use crate::model::groups::{group_of, EdgeCounter};
+use crate::model::{
+    closable, kept, Channel, ChannelTruth, Group, GroupEdge, Message, ModelOptions, Pass, PassEnd, Segment, Sink, SourceLines, State,
+};
 use crate::progress::Step;
 use crate::trace::{EventKind, GoId, Reader, StackId, StrId, Tables, TraceFile, KIND_NAMES};
 
 /// How many blocking stacks the summary lists.
 const TOP_STACKS: usize = 10;
-/// How many groups the summary lists.
+/// How many groups, and edges between them, the summary lists.
 const TOP_GROUPS: usize = 10;
 
 #[derive(Debug, Default, Serialize)]
@@ -33,6 +36,8 @@ pub struct Summary {
     /// The biggest groups of goroutines (made at one place, starting in one function), and
     /// how their goroutines were at the end of the trace.
     pub groups: Vec<GroupSummary>,
+    /// The groups that send each other the most messages, most first.
+    pub group_edges: Vec<EdgeSummary>,
     /// Patched runtimes only: the channels that carried values or were closed while tracing
     /// ran, busiest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -52,6 +57,15 @@ pub struct GroupSummary {
     /// How many of its goroutines had ended, or were in each state at the end ("blocked"
     /// says on what, e.g. "blocked: chan send").
     pub at_end: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EdgeSummary {
+    /// As the model has it: groups by id.
+    #[serde(flatten)]
+    pub edge: GroupEdge,
+    pub from_name: String,
+    pub to_name: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -156,6 +170,7 @@ impl Summary {
         let end_ns = reader.end_ns().unwrap_or(last_ts);
         pass.sink_mut().at_end = true;
         let (last, ending) = pass.finish(reader, end_ns, ModelOptions::default());
+        s.group_edges = busiest_edges(&ending, &last.pairs);
         s.groups = biggest_groups(&ending, last);
         s.channels = channel_traffic(reader.tables(), ending.channels);
         let tables = reader.tables();
@@ -219,6 +234,13 @@ impl Summary {
                 let _ = writeln!(out, "              {}", at_end.join(", "));
             }
         }
+        if !self.group_edges.is_empty() {
+            let _ = writeln!(out, "groups that send each other the most messages");
+            for e in &self.group_edges {
+                let (g, n) = (&e.edge, e.edge.messages);
+                let _ = writeln!(out, "  {n:>10}  {} (group {}) -> {} (group {})", e.from_name, g.from, e.to_name, g.to);
+            }
+        }
         if !self.channels.is_empty() {
             let _ = writeln!(out, "channels     {} carried values or were closed", self.channels.len());
             for c in &self.channels {
@@ -246,6 +268,9 @@ impl Summary {
 struct LastSegments {
     at_end: bool,
     last: FxHashMap<GoId, Segment>,
+    /// Messages by sender and receiver, and whether a patched runtime's trace keeps them
+    /// (which only the end tells): far fewer pairs than messages.
+    pairs: FxHashMap<(GoId, GoId, bool), u64>,
 }
 
 impl Sink for LastSegments {
@@ -255,7 +280,28 @@ impl Sink for LastSegments {
         }
     }
 
-    fn message(&mut self, _: Message, _: bool) {}
+    fn message(&mut self, m: Message, inferred: bool) {
+        *self.pairs.entry((m.from, m.to, kept(m.kind, inferred, ChannelTruth::Exact))).or_default() += 1;
+    }
+}
+
+/// The edges between groups that send each other the most.
+fn busiest_edges(ending: &PassEnd, pairs: &FxHashMap<(GoId, GoId, bool), u64>) -> Vec<EdgeSummary> {
+    let group = |g: GoId| group_of(&ending.goroutines, g);
+    let mut counter = EdgeCounter::default();
+    for (&(from, to, if_exact), &n) in pairs {
+        if !(if_exact || ending.meta.channel_truth == ChannelTruth::Inferred) {
+            continue;
+        }
+        if let (Some(from), Some(to)) = (group(from), group(to)) {
+            counter.add(from, to, None, n);
+        }
+    }
+    let mut v = counter.finish();
+    v.sort_by(|a, b| b.messages.cmp(&a.messages).then((a.from, a.to).cmp(&(b.from, b.to))));
+    v.truncate(TOP_GROUPS);
+    let name = |g: u32| ending.groups[g as usize].name.clone();
+    v.into_iter().map(|edge| EdgeSummary { from_name: name(edge.from), to_name: name(edge.to), edge }).collect()
 }
 
 fn biggest_groups(ending: &PassEnd, last: LastSegments) -> Vec<GroupSummary> {

@@ -106,6 +106,8 @@ impl DrawingSink {
             groups,
             segments: Vec::new(),
             messages: Vec::new(),
+            // Counted where the model is written; the page has no use for them yet.
+            group_edges: Vec::new(),
             channels,
             stacks,
             check: None,

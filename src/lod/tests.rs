@@ -43,6 +43,7 @@ fn model(segments: Vec<Segment>, messages: Vec<Message>, duration_ns: u64) -> Mo
         groups: vec![],
         segments,
         messages,
+        group_edges: vec![],
         channels: vec![],
         stacks: vec![],
         check: None,

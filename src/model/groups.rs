@@ -8,7 +8,9 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::goroutines::Goroutine;
+use super::messages::Message;
 use super::stacks::StackRef;
+use crate::trace::GoId;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
@@ -24,6 +26,64 @@ pub struct Group {
     /// The group of the goroutines that made these; absent for a root of the spawn tree.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<u32>,
+}
+
+/// The messages from the goroutines of one group to those of another (or of the same): who
+/// talks to whom, as the communication map draws it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupEdge {
+    pub from: u32,
+    pub to: u32,
+    pub messages: u64,
+    /// The one channel that carried all of them, when a patched runtime recorded it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<u64>,
+}
+
+/// Counts the messages between groups as they come, in memory of the order of the edges,
+/// not of the messages.
+#[derive(Default)]
+pub struct EdgeCounter {
+    /// Per edge: its messages, and their channel (`None` once two differ or one has none).
+    edges: FxHashMap<(u32, u32), (u64, Option<u64>)>,
+}
+
+impl EdgeCounter {
+    /// Counts message `m` between two of `goroutines` (ordered by id, grouped).
+    pub fn count(&mut self, goroutines: &[Goroutine], m: &Message) {
+        if let (Some(from), Some(to)) = (group_of(goroutines, m.from), group_of(goroutines, m.to)) {
+            self.add(from, to, m.channel, 1);
+        }
+    }
+
+    /// Counts `n` messages from group `from` to group `to` on `channel`.
+    pub fn add(&mut self, from: u32, to: u32, channel: Option<u64>, n: u64) {
+        let e = self.edges.entry((from, to)).or_insert((0, channel));
+        e.0 += n;
+        if e.1 != channel {
+            e.1 = None;
+        }
+    }
+
+    /// The edges, ordered by their groups.
+    pub fn finish(self) -> Vec<GroupEdge> {
+        let mut v: Vec<GroupEdge> =
+            self.edges.into_iter().map(|((from, to), (messages, channel))| GroupEdge { from, to, messages, channel }).collect();
+        v.sort_by_key(|e| (e.from, e.to));
+        v
+    }
+}
+
+/// The group of goroutine `g` of `goroutines` (ordered by id, grouped by [`assign`]).
+pub fn group_of(goroutines: &[Goroutine], g: GoId) -> Option<u32> {
+    goroutines.binary_search_by_key(&g, |x| x.id).ok().map(|i| goroutines[i].group)
+}
+
+/// The edges between the groups of `goroutines` that `messages` make.
+pub fn edges(goroutines: &[Goroutine], messages: &[Message]) -> Vec<GroupEdge> {
+    let mut counter = EdgeCounter::default();
+    messages.iter().for_each(|m| counter.count(goroutines, m));
+    counter.finish()
 }
 
 /// How a group's `site` reads: the function that ran the `go` statement, and its file:line.
@@ -115,6 +175,18 @@ mod tests {
             ]
         );
         assert_eq!(gs.iter().map(|x| x.group).collect::<Vec<_>>(), [0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3]);
+    }
+
+    #[test]
+    fn an_edge_names_its_channel_only_when_it_is_the_only_one() {
+        let mut c = EdgeCounter::default();
+        c.add(1, 2, Some(7), 1);
+        c.add(1, 2, Some(7), 1);
+        c.add(2, 1, Some(7), 1);
+        c.add(2, 1, Some(8), 1);
+        c.add(0, 0, None, 1);
+        let edges: Vec<_> = c.finish().into_iter().map(|e| (e.from, e.to, e.messages, e.channel)).collect();
+        assert_eq!(edges, [(0, 0, 1, None), (1, 2, 2, Some(7)), (2, 1, 2, None)]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 pub mod channels;
 mod check;
 mod goroutines;
-mod groups;
+pub mod groups;
 mod load;
 pub use load::{from_trace, is_model, load};
 mod messages;
@@ -24,7 +24,7 @@ use crate::trace::{Event, EventKind, GoId, Reader, StackId, Tables};
 pub use channels::Channel;
 pub use check::{Check, Leak, Outcome};
 pub use goroutines::Goroutine;
-pub use groups::Group;
+pub use groups::{Group, GroupEdge};
 pub use messages::{closable, kept, ChannelTruth, Message, MessageKind, SourceLines};
 pub use segments::{Segment, Start, State};
 pub use stacks::{Frame, Stack, StackRef};
@@ -43,6 +43,9 @@ pub struct Model {
     pub groups: Vec<Group>,
     pub segments: Vec<Segment>,
     pub messages: Vec<Message>,
+    /// The messages between groups (`groups`), counted.
+    #[serde(default)]
+    pub group_edges: Vec<GroupEdge>,
     /// The channels a patched runtime recorded (empty for stock traces).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<Channel>,
@@ -297,7 +300,8 @@ impl Collect {
         messages::order(&mut messages);
         let PassEnd { meta, mut goroutines, groups, mut channels, .. } = ending;
         let stacks = export_stacks(reader.tables(), &mut goroutines, &mut segments, &mut messages, &mut channels);
-        Model { version: JSON_VERSION, meta, goroutines, groups, segments, messages, channels, stacks, check: None }
+        let group_edges = groups::edges(&goroutines, &messages);
+        Model { version: JSON_VERSION, meta, goroutines, groups, segments, messages, group_edges, channels, stacks, check: None }
     }
 }
 
@@ -379,6 +383,9 @@ impl Model {
         let count = model.groups.len();
         if let Some(g) = model.goroutines.iter().find(|g| g.group as usize >= count) {
             return Err(ModelFileError::Group(g.group));
+        }
+        if model.group_edges.is_empty() {
+            model.group_edges = groups::edges(&model.goroutines, &model.messages);
         }
         Ok(model)
     }

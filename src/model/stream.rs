@@ -13,6 +13,7 @@ use std::io::{BufReader, BufWriter, Read, Seek, Write};
 
 use rustc_hash::FxHashSet;
 
+use super::groups::EdgeCounter;
 use super::stacks::{Numbering, StackRef};
 use super::{kept, messages, read, Message, MessageKind, ModelOptions, PassEnd, Segment, Sink, JSON_VERSION};
 use crate::trace::{GoId, Reader};
@@ -61,15 +62,24 @@ impl<'t> ModelWriter<'t> {
         out.write_all(b",\"groups\":")?;
         serde_json::to_writer(&mut out, &ending.groups)?;
         out.write_all(b",\"segments\":[")?;
-        let writer = Writer { out, ending, numbering: &self.numbering, first: true, runs: Runs::new(run_len), failed: None };
+        let writer = Writer {
+            out,
+            ending,
+            numbering: &self.numbering,
+            first: true,
+            runs: Runs::new(run_len),
+            edges: EdgeCounter::default(),
+            failed: None,
+        };
         let (writer, _) = read(second, self.options, writer)?;
-        let Writer { mut out, runs, failed, .. } = writer;
+        let Writer { mut out, runs, failed, edges, .. } = writer;
         if let Some(e) = failed {
             return Err(e);
         }
         out.write_all(b"],\"messages\":[")?;
         runs.write(&mut out)?;
-        out.write_all(b"]")?;
+        out.write_all(b"],\"group_edges\":")?;
+        serde_json::to_writer(&mut out, &edges.finish())?;
         if !ending.channels.is_empty() {
             out.write_all(b",\"channels\":")?;
             serde_json::to_writer(&mut out, &ending.channels)?;
@@ -127,6 +137,7 @@ struct Writer<'a, W: Write> {
     numbering: &'a Numbering<'a>,
     first: bool,
     runs: Runs,
+    edges: EdgeCounter,
     /// The first write that failed: a sink cannot stop the pass, so it stops writing.
     failed: Option<WriteError>,
 }
@@ -151,6 +162,7 @@ impl<W: Write> Sink for Writer<'_, W> {
 
     fn message(&mut self, mut m: Message, inferred: bool) {
         if self.failed.is_none() && self.ending.keeps(&m, inferred) {
+            self.edges.count(&self.ending.goroutines, &m);
             m.stack = self.numbering.renumber(m.stack);
             self.failed = self.runs.push(m).err().map(WriteError::from);
         }

@@ -91,8 +91,15 @@ fn group<'m>(model: &'m Model, name: &str) -> &'m Group {
 }
 
 /// Every goroutine is in a group of its start function, and the groups' counts are their
-/// goroutines'; parents come first.
+/// goroutines'; parents come first; the edges between groups count every message once.
 fn assert_consistent(model: &Model, what: &str) {
+    let mut edges = std::collections::BTreeMap::new();
+    for m in &model.messages {
+        let group = |g| model.goroutines.iter().find(|x| x.id == g).map(|x| x.group).expect("a listed goroutine");
+        *edges.entry((group(m.from), group(m.to))).or_insert(0u64) += 1;
+    }
+    let counted: std::collections::BTreeMap<_, _> = model.group_edges.iter().map(|e| ((e.from, e.to), e.messages)).collect();
+    assert_eq!(counted, edges, "{what}: the edges between groups");
     let mut counts = vec![0u64; model.groups.len()];
     for g in &model.goroutines {
         let group = &model.groups[g.group as usize];
@@ -147,6 +154,9 @@ fn workers_and_their_subworkers_are_two_groups_one_under_the_other() {
         assert_eq!(site_line(workers), line(WORKERS, "go worker("), "Go {version}");
         assert!(subworkers.site.starts_with("main.worker "), "Go {version}: {subworkers:?}");
         assert_eq!(site_line(subworkers), line(WORKERS, "go subworker("), "Go {version}");
+        // Each subworker sends its worker one value, each on its job's channel.
+        let edge = model.group_edges.iter().find(|e| (e.from, e.to) == (subworkers.id, workers.id)).expect("subworkers -> workers");
+        assert_eq!((edge.messages, edge.channel), (144, None), "Go {version}: {edge:?}");
 
         // The page carries the same groups, and inspect lists them with how they ended.
         let (page, out) = gotrace().current_dir(dir).args(["view", "prog.trace"]).page();
@@ -163,9 +173,17 @@ fn workers_and_their_subworkers_are_two_groups_one_under_the_other() {
         assert_eq!(listed[0]["count"], 144);
         assert_eq!(listed[0]["at_end"], serde_json::json!({"ended": 144}), "Go {version}: every subworker returned");
         assert_eq!(listed[0]["site"], subworkers.site.as_str());
+        let talks = &summary["group_edges"][0];
+        assert_eq!(
+            (talks["from_name"].as_str(), talks["to_name"].as_str(), talks["messages"].as_u64()),
+            (Some("main.subworker"), Some("main.worker"), Some(144)),
+            "Go {version}: {talks}"
+        );
         let text = stdout(&gotrace().current_dir(dir).args(["inspect", "prog.trace"]).output().expect("inspect runs"));
         let subworker_line = format!("made at {}", subworkers.site);
         assert!(text.contains("biggest groups") && text.contains(&subworker_line), "Go {version}: {text}");
+        let talk_line = format!("144  main.subworker (group {}) -> main.worker (group {})", subworkers.id, workers.id);
+        assert!(text.contains(&talk_line), "Go {version}: {text}");
     });
 }
 
@@ -179,10 +197,13 @@ fn players_at_one_table_are_one_group() {
         // A model written before groups were is grouped the same when read back.
         let mut json: Value = serde_json::to_value(model).expect("the model as JSON");
         json.as_object_mut().expect("an object").remove("groups");
+        json.as_object_mut().expect("an object").remove("group_edges");
         json["goroutines"].as_array_mut().expect("goroutines").iter_mut().for_each(|g| {
             g.as_object_mut().expect("a goroutine").remove("group");
         });
         let old = Model::from_json(&serde_json::to_vec(&json).expect("JSON")).expect("an old model reads");
-        assert_eq!(old.groups, model.groups, "Go {version}");
+        assert_eq!((&old.groups, &old.group_edges), (&model.groups, &model.group_edges), "Go {version}");
+        // The players hand the ball to each other: one edge, from the group to itself.
+        assert!(model.group_edges.iter().any(|e| (e.from, e.to) == (players.id, players.id) && e.messages > 10), "{:?}", model.group_edges);
     });
 }
