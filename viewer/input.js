@@ -32,6 +32,7 @@ function hotkeys(view, scene) {
     f: () => { state.speed = Math.min(64, state.speed * 2); },
     v: () => view.fit(),
     c: () => scene.toggleByChannel(),
+    m: () => scene.setView(scene.map.shown ? 'timeline' : 'map'),
     '?': () => toggleHelp(),
     Escape: () => { toggleHelp(false); scene.focusOn(null); },
   };
@@ -50,6 +51,7 @@ function bindKeys(keys) {
 
 function bindControls(view, keys) {
   document.getElementById('fit').onclick = keys.v;
+  document.getElementById('mapbtn').onclick = keys.m;
   document.getElementById('helpbtn').onclick = () => toggleHelp();
   document.getElementById('play').onclick = keys[' '];
   const scrubber = document.getElementById('scrubber');

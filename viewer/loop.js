@@ -39,7 +39,9 @@ export class RenderLoop {
     if (!state.paused && !mouse.dragging) camera.yaw += AUTO_ROTATE * dt;
     scene.lod.update(camera, now);
     const frame = view.frame();
-    const drawCalls = scene.renderer.draw(frame);
+    // The map covers the timeline: the timeline is not drawn under it.
+    const drawCalls = scene.map.shown ? 0 : scene.renderer.draw(frame);
+    scene.map.update(state.time);
     if (this.frameNo++ % 3 === 0) {
       scene.labels.update(frame.mvp, state.time, canvas.clientWidth, canvas.clientHeight);
       scene.laneLabels.update(frame.mvp, state.time, canvas.clientWidth, canvas.clientHeight);

@@ -61,6 +61,10 @@ function exposeToTests(overview, view, loop) {
       const r = scene.laneLabels.pool[j].getBoundingClientRect();
       return { goroutine, label, top: at, box: [r.left, r.top, r.right, r.bottom] };
     }),
+    setView: (name) => scene.setView(name),
+    // The map's edges for what playback has reached: each {from, to, messages}, by group id.
+    mapEdges: () => scene.map.edges(state.time),
+    mapLabels: () => scene.map.labels ?? [],
     hoverAt: (x, y) => {
       const hit = view.pick(x, y);
       return hit ? describe(scene, hit) : null;

@@ -8,6 +8,7 @@ import { LevelOfDetail } from 'gotrace/detail.js';
 import { buildArrows, buildLines, segmentsByGoroutine, stuckGoroutines } from 'gotrace/geometry.js';
 import { LaneLabels } from 'gotrace/lanes.js';
 import { layout } from 'gotrace/layout.js';
+import { CommunicationMap } from 'gotrace/map.js';
 import { Renderer } from 'gotrace/render.js';
 import { ValueLabels, showFocus, showInfo, showLegend } from 'gotrace/ui.js';
 
@@ -36,6 +37,8 @@ export class Scene {
     this.show(overview);
     // The lanes are the overview's: a detail window draws the same goroutines in their places.
     this.laneLabels = new LaneLabels(this);
+    this.map = new CommunicationMap(this, document.getElementById('map'));
+    hook.view = 'timeline';
     hook.lanes = this.laneLabels.lanes.map(({ label, goroutine, goroutines }) => ({ label, goroutine, goroutines }));
     showLegend(this.channels);
   }
@@ -49,6 +52,7 @@ export class Scene {
     this.arrowLayer = null;
     this.showArrows();
     showInfo(model, this, this.lod);
+    this.map?.setModel(this);
     Object.assign(this.hook, { model, lod: model.lod ?? null, check: model.check ?? null });
   }
 
@@ -68,6 +72,14 @@ export class Scene {
       channel: channels.focus,
       byChannel: channels.byChannel,
     });
+  }
+
+  /** Shows the timeline (the 3D picture) or the communication map. */
+  setView(name) {
+    if (name !== 'timeline' && name !== 'map') throw new Error(`no view ${name}: timeline or map`);
+    this.map.show(name === 'map');
+    document.body.classList.toggle('map', name === 'map');
+    this.hook.view = name;
   }
 
   /** Shows only the arrows of channel `id`, or all of them (null). */

@@ -14,6 +14,7 @@ export const HOTKEYS = [
   ['1 2 3 4 5', 'highlight blocked / sleeping / running / messages / stuck at the end'],
   ['0', 'highlight nothing (default)'],
   ['c', 'colour arrows by channel / by kind (traces of a patched runtime)'],
+  ['m', 'communication map (groups and the messages between them) / timeline'],
   ['click an arrow', 'show its channel only; click empty space or Esc: all channels'],
   ['+ -', 'wider / thinner lines'],
   ['s f', 'slower / faster playback'],

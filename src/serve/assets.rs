@@ -30,6 +30,7 @@ pub const MODULES: &[Asset] = &[
     asset!("lanes.js"),
     asset!("layout.js"),
     asset!("loop.js"),
+    asset!("map.js"),
     asset!("palette.js"),
     asset!("render.js"),
     asset!("scene.js"),

@@ -91,5 +91,18 @@ fn the_big_trace_page_opens_and_stays_usable() {
     page.screenshot("viewer_bench_big_page");
     println!("big page: opened in {opened:.1} s; a frame takes {whole:.0} ms (whole trace), {half:.0} ms (halfway)");
     println!("drawn: {}; level of detail: {lod}", page.eval("gotrace.drawn"));
+    // The communication map, drawn anew at every frame as playback moves.
+    page.eval("gotrace.setView('map')");
+    let js = "new Promise(r => { const t0 = performance.now(); let n = 0;
+        const f = () => { gotrace.seek(n / 20); if (++n === 21) r((performance.now() - t0) / 20); else requestAnimationFrame(f); };
+        requestAnimationFrame(f); })";
+    let map_ms = page.eval(js).as_f64().unwrap_or(f64::NAN);
+    page.screenshot("viewer_bench_big_map");
+    println!(
+        "map: {} groups, {} edges; a frame takes {map_ms:.1} ms ({:.0} fps)",
+        page.eval("gotrace.model.groups.length"),
+        page.eval("gotrace.mapEdges().length"),
+        1000.0 / map_ms
+    );
     assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
 }

@@ -259,3 +259,52 @@ fn lanes_are_named_at_their_tops_without_piling_up() {
         assert_eq!(page.errors(), Vec::<String>::new(), "{name}: console errors");
     }
 }
+
+/// The communication map (`m`, or the map button): the groups and the messages between them,
+/// for what playback has reached. Its edges add up to the messages between the goroutines the
+/// page lists, fewer before the end; the biggest groups are named with their counts; `m` goes
+/// back to the timeline.
+#[test]
+fn the_map_shows_which_groups_talk_to_which() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    for (trace, name, biggest) in [
+        ("tests/traces/pingpong_1_27.trace", "viewer_map_pingpong", "main.main"),
+        ("tests/traces/many_1_27.trace", "viewer_map_many", "main.worker ×200"),
+    ] {
+        let server = Server::start(&fixture(trace), &[]);
+        let page = Page::open(&server.url);
+        assert_eq!(page.eval("gotrace.view"), "timeline", "{name}");
+        page.press("m");
+        page.wait_for("gotrace.view === 'map'", Duration::from_secs(10));
+        let sums = "(() => { const m = gotrace.model; const listed = new Set(m.goroutines.map(g => g.id));
+            const between = m.messages.filter(x => listed.has(x.from) && listed.has(x.to)).reduce((s, x) => s + (x.n ?? 1), 0);
+            return { between, edges: gotrace.mapEdges().reduce((s, e) => s + e.messages, 0) }; })()";
+        // Halfway through the messages, fewer are sent.
+        page.eval(
+            "(() => { const ts = gotrace.model.messages.map(x => x.send_ns).sort((a, b) => a - b);
+              gotrace.seek(ts[Math.floor(ts.length / 2)] / gotrace.model.meta.duration_ns - 1e-9); })()",
+        );
+        let early = page.eval(sums);
+        page.eval("gotrace.seek(1)");
+        let all = page.eval(sums);
+        assert!(all["between"].as_u64() > Some(0) && all["edges"] == all["between"], "{name}: {all}");
+        assert!(early["edges"].as_u64() < all["edges"].as_u64(), "{name}: halfway {early}, by the end {all}");
+        // Between the main goroutine's group and the workers' (or players') there is an edge, one way or the other.
+        let joined = page.eval(
+            "(() => { const g = gotrace.model.groups; const main = g.findIndex(x => x.name === 'main.main');
+              return gotrace.mapEdges().some(e => (e.from === main) !== (e.to === main)); })()",
+        );
+        assert_eq!(joined, Value::Bool(true), "{name}: {}", page.eval("gotrace.mapEdges()"));
+        page.wait_for("gotrace.mapLabels().length > 0", Duration::from_secs(10));
+        let labels = page.eval("gotrace.mapLabels().map(l => l.label)");
+        assert!(labels.as_array().unwrap().iter().any(|l| l == biggest), "{name}: {labels}");
+        let hidden = page.eval("getComputedStyle(document.getElementById('lanes')).display");
+        assert_eq!(hidden, "none", "{name}: the lanes' names are hidden under the map");
+        std::thread::sleep(Duration::from_millis(300));
+        let shot = page.screenshot(name);
+        assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "{name}: screenshot too small");
+        page.press("m");
+        page.wait_for("gotrace.view === 'timeline' && gotrace.drawCalls > 0", Duration::from_secs(10));
+        assert_eq!(page.errors(), Vec::<String>::new(), "{name}: console errors");
+    }
+}

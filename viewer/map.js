@@ -1,0 +1,133 @@
+// The communication map, the page's second view (`m`): the goroutines' groups as nodes, the
+// area of each as its goroutines, and the messages between groups as edges, as wide as the
+// log of their count, for what playback has reached (messages sent by then). Drawn on a 2D
+// canvas over the 3D one, again only when the time or the size changes.
+
+/** Names drawn at most; the biggest groups first, never over one another. */
+const MAX_NAMES = 40;
+const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5));
+
+export class CommunicationMap {
+  constructor(scene, canvas) {
+    this.canvas = canvas;
+    this.shown = false;
+    this.drawnAt = null;
+    this.setModel(scene);
+  }
+
+  /** Takes the picture shown (overview or detail): its groups and messages. */
+  setModel(scene) {
+    const { model, lay } = scene;
+    this.duration = lay.duration;
+    const groups = model.groups ?? [];
+    this.groups = groups;
+    // Goroutine → group, for the picture's goroutines.
+    this.groupOf = new Map(model.goroutines.map((g) => [g.id, g.group ?? 0]));
+    // Messages by send time, with the group pair each joins (aggregated arrows count `n`).
+    this.messages = model.messages
+      .filter((m) => this.groupOf.has(m.from) && this.groupOf.has(m.to))
+      .map((m) => ({ t: m.send_ns / lay.duration, from: this.groupOf.get(m.from), to: this.groupOf.get(m.to), n: m.n ?? 1 }))
+      .sort((a, b) => a.t - b.t);
+    this.place();
+    this.drawnAt = null;
+  }
+
+  // The biggest group in the middle, the others on a sunflower spiral around it by size, so
+  // that the few big ones are near the centre and thousands of small ones fill a disc.
+  place() {
+    const order = this.groups.map((g, i) => i).sort((a, b) => this.groups[b].count - this.groups[a].count || a - b);
+    this.at = new Float32Array(this.groups.length * 2);
+    order.forEach((gi, k) => {
+      const r = Math.sqrt(k) / Math.sqrt(Math.max(1, order.length - 1));
+      this.at[gi * 2] = k === 0 ? 0 : r * Math.cos(k * GOLDEN_ANGLE);
+      this.at[gi * 2 + 1] = k === 0 ? 0 : r * Math.sin(k * GOLDEN_ANGLE);
+    });
+    this.order = order;
+  }
+
+  /** The edges of messages sent by `time` (0–1): each `{from, to, messages}`, by group id. */
+  edges(time = 1) {
+    const by = new Map();
+    for (const m of this.messages) {
+      if (m.t > time) break;
+      const key = m.from * 0x100000 + m.to;
+      const e = by.get(key);
+      if (e) e.messages += m.n;
+      else by.set(key, { from: m.from, to: m.to, messages: m.n });
+    }
+    return [...by.values()];
+  }
+
+  show(shown) {
+    this.shown = shown;
+    this.canvas.classList.toggle('hidden', !shown);
+    this.drawnAt = null;
+  }
+
+  /** Draws the map for `time` unless it is drawn for it already. */
+  update(time) {
+    if (!this.shown) return;
+    const dpr = window.devicePixelRatio || 1;
+    const w = this.canvas.clientWidth;
+    const h = this.canvas.clientHeight;
+    const key = `${time} ${w} ${h}`;
+    if (this.drawnAt === key) return;
+    this.drawnAt = key;
+    this.canvas.width = Math.round(w * dpr);
+    this.canvas.height = Math.round(h * dpr);
+    const ctx = this.canvas.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = '#111318';
+    ctx.fillRect(0, 0, w, h);
+    const scale = Math.min(w, h) * 0.38;
+    const radius = this.radius(scale);
+    const x = (g) => w / 2 + this.at[g * 2] * scale;
+    const y = (g) => h / 2 + this.at[g * 2 + 1] * scale;
+    for (const e of this.edges(time)) {
+      ctx.strokeStyle = 'rgba(235, 240, 255, 0.55)';
+      ctx.lineWidth = 1 + Math.log2(e.messages);
+      ctx.beginPath();
+      if (e.from === e.to) ctx.arc(x(e.from), y(e.from) - radius(e.from) - 6, 6, 0, 2 * Math.PI);
+      else {
+        ctx.moveTo(x(e.from), y(e.from));
+        ctx.lineTo(x(e.to), y(e.to));
+      }
+      ctx.stroke();
+    }
+    for (const g of this.order) {
+      ctx.fillStyle = '#4c8dff';
+      ctx.beginPath();
+      ctx.arc(x(g), y(g), radius(g), 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    this.names(ctx, x, y, radius);
+  }
+
+  // A node's area is its goroutines; the biggest is at most a tenth of the map across.
+  radius(scale) {
+    const biggest = Math.max(1, ...this.groups.map((g) => g.count));
+    return (g) => Math.max(3, (scale / 10) * Math.sqrt(this.groups[g].count / biggest));
+  }
+
+  names(ctx, x, y, radius) {
+    ctx.font = '11px ui-monospace, monospace';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'bottom';
+    const placed = [];
+    this.labels = [];
+    for (const g of this.order) {
+      if (placed.length >= MAX_NAMES) break;
+      const { name, count } = this.groups[g];
+      const text = `${name || 'goroutine'}${count > 1 ? ` ×${count}` : ''}`;
+      const width = ctx.measureText(text).width + 6;
+      const box = [x(g) - width / 2, y(g) - radius(g) - 16, x(g) + width / 2, y(g) - radius(g) - 2];
+      if (placed.some((b) => b[0] < box[2] && box[0] < b[2] && b[1] < box[3] && box[1] < b[3])) continue;
+      placed.push(box);
+      ctx.fillStyle = 'rgba(20, 24, 32, 0.7)';
+      ctx.fillRect(box[0], box[1], box[2] - box[0], box[3] - box[1]);
+      ctx.fillStyle = '#d8dee9';
+      ctx.fillText(text, x(g), box[3] - 1);
+      this.labels.push({ group: g, label: text, at: [x(g), y(g)] });
+    }
+  }
+}
