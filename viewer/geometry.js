@@ -3,12 +3,13 @@
 // line; the GPU expands it into a quad of the chosen width, so the whole picture is two draws.
 
 import { HEIGHT } from 'gotrace/layout.js';
-import { SPAWN, STUCK, stateCode } from 'gotrace/palette.js';
+import { DIM, SPAWN, STUCK, stateCode } from 'gotrace/palette.js';
 
 /** Floats per instance: p0 (xyz), p1 (xyz), t0, t1 (normalized time), colour code. */
 export const STRIDE = 9;
 
-export function buildLines(model, lay) {
+/** `lit`: the goroutines a focus keeps lit (the others dim), or null for all. */
+export function buildLines(model, lay, lit = null) {
   const segs = model.segments;
   const spawns = model.goroutines.filter((g) => lay.index.has(g.parent) && g.parent !== g.id);
   const data = new Float32Array((segs.length + spawns.length) * STRIDE);
@@ -20,7 +21,8 @@ export function buildLines(model, lay) {
     if (i === undefined) continue;
     const t0 = s.start_ns / lay.duration;
     const t1 = s.end_ns / lay.duration;
-    const code = s.state === 'blocked' && s.end_ns >= end && stuck.has(s.goroutine) ? STUCK : stateCode(s.state);
+    const state = s.state === 'blocked' && s.end_ns >= end && stuck.has(s.goroutine) ? STUCK : stateCode(s.state);
+    const code = lit && !lit.has(s.goroutine) ? DIM : state;
     n = put(data, n, lay.x[i], -t0 * HEIGHT, lay.z[i], lay.x[i], -t1 * HEIGHT, lay.z[i], t0, t1, code);
   }
   const segments = n;
@@ -28,17 +30,18 @@ export function buildLines(model, lay) {
     const p = lay.index.get(g.parent);
     const c = lay.index.get(g.id);
     const t = lay.start[c];
-    n = put(data, n, lay.x[p], -t * HEIGHT, lay.z[p], lay.x[c], -t * HEIGHT, lay.z[c], t, t, SPAWN);
+    n = put(data, n, lay.x[p], -t * HEIGHT, lay.z[p], lay.x[c], -t * HEIGHT, lay.z[c], t, t, lit && !(lit.has(g.id) && lit.has(g.parent)) ? DIM : SPAWN);
   }
   return { data: data.subarray(0, n * STRIDE), count: n, segments, spawns: n - segments };
 }
 
 /**
- * One arrow per message that `channels` shows (channels.js), in its colour, from the sender
+ * One arrow per message that `channels` shows (channels.js), in its colour (dim unless it is
+ * to or from the goroutine in `focus`, when one is), from the sender
  * when it sent to the receiver when it received: a value that waited in a channel's buffer
  * slants down across the time it waited.
  */
-export function buildArrows(model, lay, channels) {
+export function buildArrows(model, lay, channels, focus = null) {
   const msgs = model.messages;
   const data = new Float32Array(msgs.length * STRIDE);
   const ids = new Uint32Array(msgs.length); // instance → index in model.messages, for hover
@@ -50,7 +53,8 @@ export function buildArrows(model, lay, channels) {
     const t0 = m.send_ns / lay.duration;
     const t1 = Math.max(m.recv_ns, m.send_ns) / lay.duration;
     ids[n] = k;
-    n = put(data, n, lay.x[a], -t0 * HEIGHT, lay.z[a], lay.x[b], -t1 * HEIGHT, lay.z[b], t0, t1, channels.code(m));
+    const code = focus !== null && m.from !== focus && m.to !== focus ? DIM : channels.code(m);
+    n = put(data, n, lay.x[a], -t0 * HEIGHT, lay.z[a], lay.x[b], -t1 * HEIGHT, lay.z[b], t0, t1, code);
   });
   return { data: data.subarray(0, n * STRIDE), count: n, ids: ids.subarray(0, n) };
 }

@@ -2,6 +2,7 @@
 // Keys and controls change the view's state and the scene at once; the mouse's hover and
 // clicks are left for the render loop, which picks once per frame.
 
+import { search } from 'gotrace/focus.js';
 import { buildHelp, toggleHelp } from 'gotrace/ui.js';
 
 /** A press and release this close together (px) is a click, not a drag. */
@@ -13,6 +14,7 @@ export function bindInput(view, scene) {
   const keys = hotkeys(view, scene);
   bindKeys(keys);
   bindControls(view, keys);
+  bindSearch(scene, keys);
   return attachMouse(view.canvas, view.camera);
 }
 
@@ -34,13 +36,14 @@ function hotkeys(view, scene) {
     c: () => scene.toggleByChannel(),
     m: () => scene.setView(scene.map.shown ? 'timeline' : 'map'),
     '?': () => toggleHelp(),
-    Escape: () => { toggleHelp(false); scene.focusOn(null); },
+    '/': () => document.getElementById('search').focus(),
+    Escape: () => { toggleHelp(false); scene.focusOn(null); scene.focusGoroutine(null); },
   };
 }
 
 function bindKeys(keys) {
   window.addEventListener('keydown', (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || e.target instanceof HTMLInputElement && e.key !== '?') return;
+    if (e.ctrlKey || e.metaKey || e.altKey || e.target instanceof HTMLInputElement && (e.key !== '?' || e.target.type === 'search')) return;
     const action = keys[e.key];
     if (action) {
       action();
@@ -56,6 +59,26 @@ function bindControls(view, keys) {
   document.getElementById('play').onclick = keys[' '];
   const scrubber = document.getElementById('scrubber');
   scrubber.addEventListener('input', () => { view.state.time = scrubber.value / 1000; });
+}
+
+// The search box: Enter finds (focus.js) and puts the first found in focus, saying how many
+// were found; Esc leaves the box and the focus.
+function bindSearch(scene, keys) {
+  const box = document.getElementById('search');
+  const found = document.getElementById('found');
+  box.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      box.blur();
+      found.textContent = '';
+      keys.Escape();
+    } else if (e.key === 'Enter') {
+      const ids = search(scene.model, box.value);
+      found.textContent = ids.length ? `${ids.length} found${ids.length > 1 ? `, the first in focus` : ''}` : 'none found';
+      if (ids.length) scene.focusGoroutine(ids[0]);
+    } else return;
+    e.preventDefault();
+    e.stopPropagation();
+  });
 }
 
 // Drag rotates, shift/right drag pans, wheel and pinch zoom; a left click is noted in

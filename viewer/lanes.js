@@ -3,7 +3,7 @@
 // name, once playback has reached its start. A label sits just above the top of its lane,
 // where the goroutine starts; labels that
 // would cover each other are left out, the rarer names first, so that one worker of 144 does
-// not hide main.
+// not hide main; while a goroutine is in focus, only the lit are named.
 
 import { project } from 'gotrace/camera.js';
 import { HEIGHT } from 'gotrace/layout.js';
@@ -31,6 +31,7 @@ export function lanesOf(model) {
 export class LaneLabels {
   constructor(scene) {
     const { lay, model } = scene;
+    this.scene = scene;
     this.lay = lay;
     this.lanes = lanesOf(model).filter((l) => lay.index.has(l.goroutine));
     // Which lanes get a label first when they would cover each other.
@@ -47,11 +48,14 @@ export class LaneLabels {
   /** Names the lanes that have started by `time` (playback, a fraction of the trace). */
   update(mvp, time, width, height) {
     const { lay } = this;
+    // While a goroutine is in focus, only the lit ones are named.
+    const { lit } = this.scene;
     const placed = [];
     this.shown = [];
     for (const k of this.order) {
       if (placed.length >= MAX_SHOWN) break;
       const lane = this.lanes[k];
+      if (lit && !lit.has(lane.goroutine)) continue;
       const i = lay.index.get(lane.goroutine);
       if (lay.start[i] > time) continue;
       const p = project(mvp, lay.x[i], -lay.start[i] * HEIGHT, lay.z[i], width, height);

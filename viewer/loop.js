@@ -47,10 +47,12 @@ export class RenderLoop {
       scene.laneLabels.update(frame.mvp, state.time, canvas.clientWidth, canvas.clientHeight);
     }
     if (mouse.click) {
-      // A click on an arrow of a channel shows that channel only; anywhere else, all again.
+      // A click on an arrow of a channel shows that channel only; on a goroutine's line, puts
+      // it in focus; anywhere else, all again.
       const hit = view.pick(mouse.click.x, mouse.click.y, frame.mvp);
       mouse.click = null;
       scene.focusOn(hit?.message === undefined ? null : scene.model.messages[hit.message].channel ?? null);
+      scene.focusGoroutine(hit?.goroutine === undefined ? null : scene.ids[hit.goroutine]);
     }
     if (mouse.moved) {
       mouse.moved = false;

@@ -4,6 +4,7 @@
 
 import { OrbitCamera } from 'gotrace/camera.js';
 import { STRIDE } from 'gotrace/geometry.js';
+import { search } from 'gotrace/focus.js';
 import { describe } from 'gotrace/hover.js';
 import { bindInput } from 'gotrace/input.js';
 import { HEIGHT } from 'gotrace/layout.js';
@@ -62,6 +63,8 @@ function exposeToTests(overview, view, loop) {
       return { goroutine, label, top: at, box: [r.left, r.top, r.right, r.bottom] };
     }),
     setView: (name) => scene.setView(name),
+    search: (text) => search(scene.model, text),
+    focus: (id) => scene.focusGoroutine(id ?? null),
     // The map's edges for what playback has reached: each {from, to, messages}, by group id.
     mapEdges: () => scene.map.edges(state.time),
     mapLabels: () => scene.map.labels ?? [],

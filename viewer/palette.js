@@ -4,6 +4,7 @@
 export const STATES = ['running', 'runnable', 'blocked', 'sleeping', 'syscall'];
 export const SPAWN = 5; // the branch from a parent to a new goroutine
 export const STUCK = 6; // the last wait of a goroutine stuck at the end (leaked or deadlocked)
+export const DIM = 7; // what a focus leaves out (focus.js)
 export const ARROW_BASE = 8; // message kinds start here
 export const KINDS = ['chan', 'select', 'close', 'sync'];
 export const CHANNEL_BASE = 16; // arrows coloured by channel: one of CHANNEL_COLORS
@@ -30,6 +31,7 @@ export const COLORS = {
   select: '#5cd0ff',
   close: '#ff9f43',
   sync: '#ff7ad9',
+  dim: '#2b303b',
 };
 
 export const LABELS = {
@@ -68,7 +70,7 @@ export function channelColor(slot) {
 /** The colour of each code as RGB floats, for the shader's table (CODES entries). */
 export function colorTable() {
   const table = new Float32Array(CODES * 3);
-  const names = [...STATES, 'spawn', 'stuck', null, ...KINDS];
+  const names = [...STATES, 'spawn', 'stuck', 'dim', ...KINDS];
   const hexes = names.map((name) => name && COLORS[name]);
   CHANNEL_COLORS.forEach((hex, slot) => { hexes[channelCode(slot)] = hex; });
   hexes.forEach((hex, code) => {
@@ -82,6 +84,7 @@ export function nameOfCode(code) {
   if (code < STATES.length) return STATES[code];
   if (code === SPAWN) return 'spawn';
   if (code === STUCK) return 'stuck';
+  if (code === DIM) return 'dim';
   if (code >= CHANNEL_BASE) return 'channel';
   return KINDS[code - ARROW_BASE] ?? 'chan';
 }

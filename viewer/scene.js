@@ -5,6 +5,7 @@
 
 import { Channels } from 'gotrace/channels.js';
 import { LevelOfDetail } from 'gotrace/detail.js';
+import { neighbourhood } from 'gotrace/focus.js';
 import { buildArrows, buildLines, segmentsByGoroutine, stuckGoroutines } from 'gotrace/geometry.js';
 import { LaneLabels } from 'gotrace/lanes.js';
 import { layout } from 'gotrace/layout.js';
@@ -30,9 +31,13 @@ export class Scene {
     this.hook = hook;
     // One layout for the overview and every detail window: goroutines keep their places.
     this.lay = layout(overview);
+    this.ids = overview.goroutines.map((g) => g.id); // by the layout's index
     this.channels = new Channels(overview);
     this.renderer = new Renderer(canvas, { antialias: overview.segments.length + overview.messages.length <= SMOOTH_LINES });
     this.arrowLayer = null;
+    // The goroutine in focus (its id) and the goroutines lit with it; null: all lit.
+    this.focus = null;
+    this.lit = null;
     this.lod = new LevelOfDetail(overview, this.lay.duration, (picture) => this.show(picture));
     this.show(overview);
     // The lanes are the overview's: a detail window draws the same goroutines in their places.
@@ -45,7 +50,7 @@ export class Scene {
 
   /** Draws a picture: the overview, or the overview with one window in detail. */
   show(model) {
-    const lines = buildLines(model, this.lay);
+    const lines = buildLines(model, this.lay, this.lit);
     Object.assign(this, { model, lines, segsByG: segmentsByGoroutine(model, this.lay), stuck: stuckGoroutines(model) });
     this.renderer.clearLayers();
     this.renderer.addLayer(lines.data, lines.count, false);
@@ -60,18 +65,37 @@ export class Scene {
   // and the channel in focus (a click) change only them.
   showArrows() {
     const { channels, lay, renderer } = this;
-    const arrows = buildArrows(this.model, lay, channels);
+    const arrows = buildArrows(this.model, lay, channels, this.focus);
     if (this.arrowLayer) renderer.removeLayer(this.arrowLayer);
     this.arrowLayer = renderer.addLayer(arrows.data, arrows.count, true);
     this.arrows = arrows;
     this.labels = new ValueLabels(this);
-    showFocus(channels.focusText(this.model.stacks));
+    showFocus(this.focusText() ?? channels.focusText(this.model.stacks));
     const { segments, spawns } = this.lines;
     Object.assign(this.hook, {
       drawn: { goroutines: lay.x.length, segments, spawns, arrows: arrows.count },
       channel: channels.focus,
       byChannel: channels.byChannel,
+      focused: this.focus,
+      lit: this.lit ? [...this.lit] : null,
     });
+  }
+
+  /**
+   * Puts goroutine `id` in focus (null: none): it, its parent, its children and the goroutines
+   * it exchanged messages with stay lit, the rest dim; only its own arrows keep their colours.
+   */
+  focusGoroutine(id) {
+    if (this.focus === id) return;
+    this.focus = id;
+    this.lit = id === null ? null : neighbourhood(this.model, id);
+    this.show(this.model);
+  }
+
+  focusText() {
+    if (this.focus === null) return null;
+    const g = this.model.goroutines.find((x) => x.id === this.focus);
+    return `goroutine ${this.focus} ${g?.name ?? ''} in focus, with ${this.lit.size - 1} more lit: its parent, children and those it exchanged messages with (Esc: all)`;
   }
 
   /** Shows the timeline (the 3D picture) or the communication map. */

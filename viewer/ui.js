@@ -16,6 +16,8 @@ export const HOTKEYS = [
   ['c', 'colour arrows by channel / by kind (traces of a patched runtime)'],
   ['m', 'communication map (groups and the messages between them) / timeline'],
   ['click an arrow', 'show its channel only; click empty space or Esc: all channels'],
+  ['click a line', 'focus on its goroutine: it, its parent, children and those it exchanged messages with lit'],
+  ['/', 'find goroutines by name or id (Enter: focus on the first; Esc: all)'],
   ['+ -', 'wider / thinner lines'],
   ['s f', 'slower / faster playback'],
   ['v', 'fit to view'],

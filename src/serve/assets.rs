@@ -23,6 +23,7 @@ pub const MODULES: &[Asset] = &[
     asset!("camera.js"),
     asset!("channels.js"),
     asset!("detail.js"),
+    asset!("focus.js"),
     asset!("format.js"),
     asset!("geometry.js"),
     asset!("hover.js"),

@@ -308,3 +308,53 @@ fn the_map_shows_which_groups_talk_to_which() {
         assert_eq!(page.errors(), Vec::<String>::new(), "{name}: console errors");
     }
 }
+
+/// Search and focus: `/` and a name finds goroutines, Enter puts the first in focus; a
+/// worker of many's 200 keeps itself and main (its parent, which it messaged) lit and the rest
+/// dim; an id finds that goroutine alone; Esc lights everything again.
+#[test]
+fn search_finds_goroutines_and_focus_dims_the_rest() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start(&fixture("tests/traces/many_1_27.trace"), &[]);
+    let page = Page::open(&server.url);
+    page.eval("gotrace.seek(1), gotrace.freeze()");
+    let workers = page.eval("gotrace.search('WORKER')");
+    assert_eq!(workers.as_array().map(Vec::len), Some(200), "{workers}");
+    let main = page.eval("gotrace.model.goroutines.find(g => g.name === 'main.main').id");
+    assert_eq!(page.eval(&format!("gotrace.search('#{main}')")), serde_json::json!([main]));
+    assert_eq!(page.eval("gotrace.search('no such function')"), serde_json::json!([]));
+    // Dim pixels: the blended edges of other lines come close to the dim colour too, so a
+    // focus is told by how many more there are.
+    let dim = |pixels: &Value| pixels["byCode"]["7"].as_u64().unwrap_or(0);
+    let before = dim(&page.eval("gotrace.litPixels()"));
+
+    page.press("/");
+    page.wait_for("document.activeElement === document.getElementById('search')", Duration::from_secs(5));
+    page.tab.type_str("main.worker").unwrap();
+    page.press("Enter");
+    page.wait_for("gotrace.focused !== null", Duration::from_secs(10));
+    let focused = page.eval("gotrace.focused");
+    assert_eq!(focused, workers[0], "the first worker found is in focus");
+    let mut lit: Vec<u64> = serde_json::from_value(page.eval("gotrace.lit")).unwrap();
+    lit.sort();
+    let mut expected = vec![focused.as_u64().unwrap(), main.as_u64().unwrap()];
+    expected.sort();
+    assert_eq!(lit, expected, "a worker, and main: its parent, which it sent to");
+    assert!(page.eval("document.getElementById('found').textContent").as_str().unwrap().starts_with("200 found"));
+    std::thread::sleep(Duration::from_millis(300));
+    let focused_pixels = page.eval("gotrace.litPixels()");
+    assert!(dim(&focused_pixels) > 3 * before + 1000, "the other workers are dim: {focused_pixels}, {before} dim before");
+    let named: Vec<u64> = serde_json::from_value(page.eval("gotrace.laneLabels().map(l => l.goroutine)")).unwrap();
+    assert!(!named.is_empty() && named.iter().all(|g| lit.contains(g)), "only the lit are named: {named:?}");
+    page.screenshot("viewer_focus_worker");
+
+    page.press("Escape");
+    page.wait_for("gotrace.focused === null && gotrace.lit === null", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(300));
+    let after = dim(&page.eval("gotrace.litPixels()"));
+    assert!(after <= before + before / 2 + 100, "Esc lights everything again: {after} dim, {before} before");
+    // A goroutine's id, in the page's own call, focuses on it too.
+    page.eval(&format!("gotrace.focus({main})"));
+    page.wait_for(&format!("gotrace.focused === {main} && gotrace.lit.length === 201"), Duration::from_secs(10));
+    assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
+}
