@@ -2,6 +2,7 @@
 // of detail ask for a window, draws, places the value labels and the lanes' names, answers the mouse's click and
 // hover, and mirrors the state into the hook (window.gotrace).
 
+import { keepAddress } from 'gotrace/address.js';
 import { describe } from 'gotrace/hover.js';
 import { showStatus } from 'gotrace/ui.js';
 
@@ -64,6 +65,7 @@ export class RenderLoop {
       mode: state.mode, paused: state.paused, playing: state.playing, lineWidth: state.lineWidth,
       speed: state.speed, time: state.time, fps: state.fps, drawCalls,
     });
+    if (this.frameNo % 15 === 0) keepAddress(hook);
     if (!hook.benchmarking) requestAnimationFrame(this.tick);
   }
 

@@ -2,6 +2,7 @@
 // (view.js), binds the input (input.js) and runs the render loop (loop.js).
 // `window.gotrace` is a small read-only view of the state for tests and the benchmark.
 
+import { applyAddress, readAddress } from 'gotrace/address.js';
 import { OrbitCamera } from 'gotrace/camera.js';
 import { STRIDE } from 'gotrace/geometry.js';
 import { search } from 'gotrace/focus.js';
@@ -31,6 +32,7 @@ async function start() {
   const mouse = bindInput(view, scene);
   const loop = new RenderLoop(view, mouse, hook);
   exposeToTests(overview, view, loop);
+  applyAddress(readAddress(), scene, view.state);
   loop.start();
 }
 

@@ -19,6 +19,7 @@ pub const STYLE: Asset = asset!("style.css");
 /// The ES modules; `main.js` is the entry point.
 pub const MODULES: &[Asset] = &[
     asset!("main.js"),
+    asset!("address.js"),
     asset!("bench.js"),
     asset!("camera.js"),
     asset!("channels.js"),

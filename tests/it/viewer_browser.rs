@@ -358,3 +358,30 @@ fn search_finds_goroutines_and_focus_dims_the_rest() {
     page.wait_for(&format!("gotrace.focused === {main} && gotrace.lit.length === 201"), Duration::from_secs(10));
     assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
 }
+
+/// The address keeps what is shown: a link with `#view=map&focus=ID&t=0.5` opens the map,
+/// that goroutine in focus and playback stopped halfway, in the served page and in the
+/// `--html` page from file://; what the user changes goes back into the address; values that
+/// do not fit the trace are passed over.
+#[test]
+fn the_address_keeps_the_view_the_focus_and_the_time() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let trace = fixture("tests/traces/many_1_27.trace");
+    let server = Server::start(&trace, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("many.html");
+    assert!(gotrace().arg("view").arg(&trace).arg("--html").arg(&html).status().unwrap().success());
+    let worker = Page::open(&server.url).eval("gotrace.search('main.worker')[3]");
+    for base in [server.url.clone(), format!("file://{}", html.display())] {
+        let page = Page::open(&format!("{base}#view=map&focus={worker}&t=0.5"));
+        page.wait_for(&format!("gotrace.view === 'map' && gotrace.focused === {worker} && gotrace.time === 0.5"), Duration::from_secs(10));
+        page.eval("gotrace.setView('timeline'), gotrace.seek(0.25)");
+        page.wait_for(&format!("location.hash === '#focus={worker}&t=0.25'"), Duration::from_secs(10));
+        page.press("Escape");
+        page.wait_for("location.hash === '#t=0.25'", Duration::from_secs(10));
+        assert_eq!(page.errors(), Vec::<String>::new(), "{base}: console errors");
+    }
+    let page = Page::open(&format!("{}#view=nothing&focus=999999&t=x", server.url));
+    assert_eq!(page.eval("[gotrace.view, gotrace.focused]"), serde_json::json!(["timeline", null]));
+    assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
+}
