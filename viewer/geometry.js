@@ -36,12 +36,12 @@ export function buildLines(model, lay, lit = null) {
 }
 
 /**
- * One arrow per message that `channels` shows (channels.js), in its colour (dim unless it is
- * to or from the goroutine in `focus`, when one is), from the sender
+ * One arrow per message that `channels` shows (channels.js) and `only` keeps (when given), in
+ * its colour (dim unless it is to or from the goroutine in `focus`, when one is), from the sender
  * when it sent to the receiver when it received: a value that waited in a channel's buffer
  * slants down across the time it waited.
  */
-export function buildArrows(model, lay, channels, focus = null) {
+export function buildArrows(model, lay, channels, focus = null, only = null) {
   const msgs = model.messages;
   const data = new Float32Array(msgs.length * STRIDE);
   const ids = new Uint32Array(msgs.length); // instance → index in model.messages, for hover
@@ -49,7 +49,7 @@ export function buildArrows(model, lay, channels, focus = null) {
   msgs.forEach((m, k) => {
     const a = lay.index.get(m.from);
     const b = lay.index.get(m.to);
-    if (a === undefined || b === undefined || !channels.shows(m)) return;
+    if (a === undefined || b === undefined || !channels.shows(m) || (only && !only(m))) return;
     const t0 = m.send_ns / lay.duration;
     const t1 = Math.max(m.recv_ns, m.send_ns) / lay.duration;
     ids[n] = k;

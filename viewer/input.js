@@ -37,7 +37,7 @@ function hotkeys(view, scene) {
     m: () => scene.setView(scene.map.shown ? 'timeline' : 'map'),
     '?': () => toggleHelp(),
     '/': () => document.getElementById('search').focus(),
-    Escape: () => { toggleHelp(false); scene.focusOn(null); scene.focusGoroutine(null); },
+    Escape: () => { toggleHelp(false); scene.focusOn(null); scene.focusGoroutine(null); scene.showEdge(null); },
   };
 }
 

@@ -70,6 +70,7 @@ function exposeToTests(overview, view, loop) {
     // The map's edges for what playback has reached: each {from, to, messages}, by group id.
     mapEdges: () => scene.map.edges(state.time),
     mapLabels: () => scene.map.labels ?? [],
+    mapPoint: (group) => scene.map.point(group),
     hoverAt: (x, y) => {
       const hit = view.pick(x, y);
       return hit ? describe(scene, hit) : null;

@@ -1,18 +1,26 @@
 // The communication map, the page's second view (`m`): the goroutines' groups as nodes, the
 // area of each as its goroutines, and the messages between groups as edges, as wide as the
 // log of their count, for what playback has reached (messages sent by then). Drawn on a 2D
-// canvas over the 3D one, again only when the time or the size changes.
+// canvas over the 3D one, again only when the time or the size changes. A click on an edge
+// goes back to the timeline with only that edge's messages drawn.
 
+/** How near (px) a click must be to an edge to pick it. */
+const REACH_PX = 8;
 /** Names drawn at most; the biggest groups first, never over one another. */
 const MAX_NAMES = 40;
 const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5));
 
 export class CommunicationMap {
-  constructor(scene, canvas) {
+  /** `onEdge(edge)`: what a click on an edge does. */
+  constructor(scene, canvas, onEdge) {
     this.canvas = canvas;
     this.shown = false;
     this.drawnAt = null;
     this.setModel(scene);
+    canvas.addEventListener('click', (e) => {
+      const edge = this.edgeAt(e.offsetX, e.offsetY);
+      if (edge) onEdge(edge);
+    });
   }
 
   /** Takes the picture shown (overview or detail): its groups and messages. */
@@ -83,7 +91,9 @@ export class CommunicationMap {
     const radius = this.radius(scale);
     const x = (g) => w / 2 + this.at[g * 2] * scale;
     const y = (g) => h / 2 + this.at[g * 2 + 1] * scale;
-    for (const e of this.edges(time)) {
+    const edges = this.edges(time);
+    this.drawn = { edges, x, y };
+    for (const e of edges) {
       ctx.strokeStyle = 'rgba(235, 240, 255, 0.55)';
       ctx.lineWidth = 1 + Math.log2(e.messages);
       ctx.beginPath();
@@ -101,6 +111,32 @@ export class CommunicationMap {
       ctx.fill();
     }
     this.names(ctx, x, y, radius);
+  }
+
+  /** Where group `g`'s node is on the map (CSS px), as last drawn. */
+  point(g) {
+    return this.drawn ? [this.drawn.x(g), this.drawn.y(g)] : null;
+  }
+
+  /** The edge drawn nearest to (x, y), within reach; edges within a group are not picked. */
+  edgeAt(x, y) {
+    if (!this.drawn) return null;
+    let best = null;
+    let bestD = REACH_PX;
+    for (const e of this.drawn.edges) {
+      if (e.from === e.to) continue;
+      const [ax, ay] = this.point(e.from);
+      const [bx, by] = this.point(e.to);
+      const dx = bx - ax;
+      const dy = by - ay;
+      const u = Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / Math.max(1e-9, dx * dx + dy * dy)));
+      const d = Math.hypot(x - (ax + u * dx), y - (ay + u * dy));
+      if (d < bestD) {
+        bestD = d;
+        best = e;
+      }
+    }
+    return best;
   }
 
   // A node's area is its goroutines; the biggest is at most a tenth of the map across.

@@ -42,7 +42,8 @@ export class Scene {
     this.show(overview);
     // The lanes are the overview's: a detail window draws the same goroutines in their places.
     this.laneLabels = new LaneLabels(this);
-    this.map = new CommunicationMap(this, document.getElementById('map'));
+    this.map = new CommunicationMap(this, document.getElementById('map'), (edge) => this.showEdge(edge));
+    this.edge = null; // the map's edge whose messages alone are drawn, or null
     hook.view = 'timeline';
     hook.lanes = this.laneLabels.lanes.map(({ label, goroutine, goroutines }) => ({ label, goroutine, goroutines }));
     showLegend(this.channels);
@@ -65,7 +66,9 @@ export class Scene {
   // and the channel in focus (a click) change only them.
   showArrows() {
     const { channels, lay, renderer } = this;
-    const arrows = buildArrows(this.model, lay, channels, this.focus);
+    const { edge, map } = this;
+    const only = edge && ((m) => map.groupOf.get(m.from) === edge.from && map.groupOf.get(m.to) === edge.to);
+    const arrows = buildArrows(this.model, lay, channels, this.focus, only);
     if (this.arrowLayer) renderer.removeLayer(this.arrowLayer);
     this.arrowLayer = renderer.addLayer(arrows.data, arrows.count, true);
     this.arrows = arrows;
@@ -77,6 +80,7 @@ export class Scene {
       channel: channels.focus,
       byChannel: channels.byChannel,
       focused: this.focus,
+      edge: this.edge && { from: this.edge.from, to: this.edge.to },
       lit: this.lit ? [...this.lit] : null,
     });
   }
@@ -92,7 +96,18 @@ export class Scene {
     this.show(this.model);
   }
 
+  /** Back on the timeline, draws only the messages of the map's `edge` (null: all). */
+  showEdge(edge) {
+    this.edge = edge;
+    if (edge) this.setView('timeline');
+    this.showArrows();
+  }
+
   focusText() {
+    if (this.edge) {
+      const name = (g) => this.model.groups?.[g]?.name || `group ${g}`;
+      return `only the messages from ${name(this.edge.from)} to ${name(this.edge.to)} (Esc: all)`;
+    }
     if (this.focus === null) return null;
     const g = this.model.goroutines.find((x) => x.id === this.focus);
     return `goroutine ${this.focus} ${g?.name ?? ''} in focus, with ${this.lit.size - 1} more lit: its parent, children and those it exchanged messages with (Esc: all)`;

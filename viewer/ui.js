@@ -14,7 +14,7 @@ export const HOTKEYS = [
   ['1 2 3 4 5', 'highlight blocked / sleeping / running / messages / stuck at the end'],
   ['0', 'highlight nothing (default)'],
   ['c', 'colour arrows by channel / by kind (traces of a patched runtime)'],
-  ['m', 'communication map (groups and the messages between them) / timeline'],
+  ['m', 'communication map (groups and the messages between them) / timeline; click an edge: its messages only'],
   ['click an arrow', 'show its channel only; click empty space or Esc: all channels'],
   ['click a line', 'focus on its goroutine: it, its parent, children and those it exchanged messages with lit'],
   ['/', 'find goroutines by name or id (Enter: focus on the first; Esc: all)'],

@@ -385,3 +385,29 @@ fn the_address_keeps_the_view_the_focus_and_the_time() {
     assert_eq!(page.eval("[gotrace.view, gotrace.focused]"), serde_json::json!(["timeline", null]));
     assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
 }
+
+/// A click on an edge of the map goes back to the timeline with only that edge's messages:
+/// many's one edge, its 200 workers' messages to main.
+#[test]
+fn a_click_on_an_edge_of_the_map_shows_its_messages_alone() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Server::start(&fixture("tests/traces/many_1_27.trace"), &[]);
+    let page = Page::open(&server.url);
+    page.eval("gotrace.seek(1), gotrace.setView('map')");
+    page.wait_for("gotrace.mapPoint(0) !== null", Duration::from_secs(10));
+    let edge = page.eval("gotrace.mapEdges().find(e => e.from !== e.to)");
+    let (a, b) = (page.eval(&format!("gotrace.mapPoint({})", edge["from"])), page.eval(&format!("gotrace.mapPoint({})", edge["to"])));
+    let mid = |k: usize| (a[k].as_f64().unwrap() + b[k].as_f64().unwrap()) / 2.0;
+    page.tab.click_point(Point { x: mid(0), y: mid(1) }).unwrap();
+    page.wait_for("gotrace.view === 'timeline' && gotrace.edge !== null", Duration::from_secs(10));
+    assert_eq!(page.eval("gotrace.edge"), serde_json::json!({ "from": edge["from"], "to": edge["to"] }));
+    assert_eq!(page.eval("gotrace.drawn.arrows"), edge["messages"], "only the edge's messages are drawn");
+    assert!(page
+        .eval("document.getElementById('focus').textContent")
+        .as_str()
+        .unwrap()
+        .starts_with("only the messages from main.worker to main.main"));
+    page.press("Escape");
+    page.wait_for("gotrace.edge === null && gotrace.drawn.arrows === gotrace.messages", Duration::from_secs(10));
+    assert_eq!(page.errors(), Vec::<String>::new(), "console errors");
+}
