@@ -1,6 +1,8 @@
 // The communication map, the page's second view (`m`): the goroutines' groups as nodes, the
 // area of each as its goroutines, and the messages between groups as edges, as wide as the
-// log of their count, for what playback has reached (messages sent by then). Drawn on a 2D
+// log of their count, for what playback has reached (messages sent by then), each with a mark
+// pointing to the receiving group. Groups that talk are pulled together (the whole trace's
+// edges, so that nodes stay put as playback moves). Drawn on a 2D
 // canvas over the 3D one, again only when the time or the size changes. A click on an edge
 // goes back to the timeline with only that edge's messages drawn.
 
@@ -9,6 +11,8 @@ const REACH_PX = 8;
 /** Names drawn at most; the biggest groups first, never over one another. */
 const MAX_NAMES = 40;
 const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5));
+/** Up to this many groups, a force layout places them; more keep the spiral (its cost is n²). */
+const RELAXED_GROUPS = 600;
 
 export class CommunicationMap {
   /** `onEdge(edge)`: what a click on an edge does. */
@@ -41,7 +45,8 @@ export class CommunicationMap {
   }
 
   // The biggest group in the middle, the others on a sunflower spiral around it by size, so
-  // that the few big ones are near the centre and thousands of small ones fill a disc.
+  // that the few big ones are near the centre and thousands of small ones fill a disc; then,
+  // for up to RELAXED_GROUPS, edges pull the groups that talk together while all push apart.
   place() {
     const order = this.groups.map((g, i) => i).sort((a, b) => this.groups[b].count - this.groups[a].count || a - b);
     this.at = new Float32Array(this.groups.length * 2);
@@ -50,6 +55,7 @@ export class CommunicationMap {
       this.at[gi * 2] = k === 0 ? 0 : r * Math.cos(k * GOLDEN_ANGLE);
       this.at[gi * 2 + 1] = k === 0 ? 0 : r * Math.sin(k * GOLDEN_ANGLE);
     });
+    if (order.length > 2 && order.length <= RELAXED_GROUPS) relax(this.at, this.edges(1), order.length);
     this.order = order;
   }
 
@@ -103,6 +109,7 @@ export class CommunicationMap {
         ctx.lineTo(x(e.to), y(e.to));
       }
       ctx.stroke();
+      if (e.from !== e.to) this.head(ctx, x(e.from), y(e.from), x(e.to), y(e.to), radius(e.to) + 3, ctx.lineWidth);
     }
     for (const g of this.order) {
       ctx.fillStyle = '#4c8dff';
@@ -111,6 +118,22 @@ export class CommunicationMap {
       ctx.fill();
     }
     this.names(ctx, x, y, radius);
+  }
+
+  // A triangle on the edge from (ax, ay) to (bx, by), its tip `back` px short of the end.
+  head(ctx, ax, ay, bx, by, back, width) {
+    const len = Math.hypot(bx - ax, by - ay);
+    if (len <= back + 4) return;
+    const ux = (bx - ax) / len;
+    const uy = (by - ay) / len;
+    const tip = [bx - ux * back, by - uy * back];
+    const size = 5 + width;
+    ctx.fillStyle = 'rgba(235, 240, 255, 0.8)';
+    ctx.beginPath();
+    ctx.moveTo(tip[0], tip[1]);
+    ctx.lineTo(tip[0] - ux * size * 1.6 - uy * size * 0.6, tip[1] - uy * size * 1.6 + ux * size * 0.6);
+    ctx.lineTo(tip[0] - ux * size * 1.6 + uy * size * 0.6, tip[1] - uy * size * 1.6 - ux * size * 0.6);
+    ctx.fill();
   }
 
   /** Where group `g`'s node is on the map (CSS px), as last drawn. */
@@ -165,5 +188,55 @@ export class CommunicationMap {
       ctx.fillText(text, x(g), box[3] - 1);
       this.labels.push({ group: g, label: text, at: [x(g), y(g)] });
     }
+  }
+}
+
+// A force layout (Fruchterman and Reingold's) of `n` nodes at `at` (x, y pairs, changed in
+// place): every pair pushes apart, each edge pulls its ends together by the log of its
+// messages; the result is scaled back into the unit disc.
+function relax(at, edges, n) {
+  const k = 1 / Math.sqrt(n);
+  const iterations = Math.max(30, Math.min(200, Math.round(4e6 / (n * n))));
+  const dx = new Float32Array(n);
+  const dy = new Float32Array(n);
+  for (let it = 0; it < iterations; it++) {
+    dx.fill(0);
+    dy.fill(0);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const ex = at[i * 2] - at[j * 2];
+        const ey = at[i * 2 + 1] - at[j * 2 + 1];
+        const d2 = Math.max(1e-6, ex * ex + ey * ey);
+        const f = (k * k) / d2;
+        dx[i] += ex * f; dy[i] += ey * f;
+        dx[j] -= ex * f; dy[j] -= ey * f;
+      }
+    }
+    for (const e of edges) {
+      if (e.from === e.to) continue;
+      const [a, b] = [e.from, e.to];
+      const ex = at[a * 2] - at[b * 2];
+      const ey = at[a * 2 + 1] - at[b * 2 + 1];
+      const d = Math.max(1e-6, Math.hypot(ex, ey));
+      const f = (d / k) * Math.log2(1 + e.messages) * 0.25;
+      dx[a] -= ex * f; dy[a] -= ey * f;
+      dx[b] += ex * f; dy[b] += ey * f;
+    }
+    const t = 0.1 * (1 - it / iterations) + 0.002;
+    for (let i = 0; i < n; i++) {
+      const d = Math.max(1e-9, Math.hypot(dx[i], dy[i]));
+      const step = Math.min(d, t);
+      at[i * 2] += (dx[i] / d) * step;
+      at[i * 2 + 1] += (dy[i] / d) * step;
+    }
+  }
+  let cx = 0;
+  let cy = 0;
+  for (let i = 0; i < n; i++) { cx += at[i * 2] / n; cy += at[i * 2 + 1] / n; }
+  let r = 1e-9;
+  for (let i = 0; i < n; i++) r = Math.max(r, Math.hypot(at[i * 2] - cx, at[i * 2 + 1] - cy));
+  for (let i = 0; i < n; i++) {
+    at[i * 2] = (at[i * 2] - cx) / r;
+    at[i * 2 + 1] = (at[i * 2 + 1] - cy) / r;
   }
 }
