@@ -64,6 +64,12 @@ function exposeToTests(overview, view, loop) {
       const r = scene.laneLabels.pool[j].getBoundingClientRect();
       return { goroutine, label, top: at, box: [r.left, r.top, r.right, r.bottom] };
     }),
+    // The value labels on screen: each with its message (index in `model`), its arrow's
+    // middle and its box (CSS px).
+    valueLabels: () => (scene.labels.shown ?? []).map(({ message, text, at }, j) => {
+      const r = scene.labels.pool[j].getBoundingClientRect();
+      return { message, text, at, box: [r.left, r.top, r.right, r.bottom] };
+    }),
     setView: (name) => scene.setView(name),
     search: (text) => search(scene.model, text),
     focus: (id) => scene.focusGoroutine(id ?? null),

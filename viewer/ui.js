@@ -180,6 +180,7 @@ export class ValueLabels {
     }
     this.items.sort((a, b) => a.t1 - b.t1);
     this.data = arrows.data;
+    this.ids = arrows.ids;
     this.pool = [];
     this.root = $('labels');
     // The labels of the arrows drawn before (another picture, another channel) go.
@@ -189,6 +190,8 @@ export class ValueLabels {
   update(mvp, time, width, height) {
     let shown = 0;
     const placed = [];
+    /** The labels on screen: the message's index in the model, and its arrow's middle (CSS px). */
+    this.shown = [];
     const hi = upperBound(this.items, time);
     for (let j = hi - 1; j >= Math.max(0, hi - MAX_SCANNED) && shown < MAX_LABELS; j--) {
       const { k, text } = this.items[j];
@@ -204,6 +207,7 @@ export class ValueLabels {
       span.style.left = `${p[0]}px`;
       span.style.top = `${p[1]}px`;
       span.hidden = false;
+      this.shown.push({ message: this.ids[k], text, at: p });
     }
     for (let j = shown; j < this.pool.length; j++) this.pool[j].hidden = true;
     return shown;

@@ -117,6 +117,28 @@ fn labels_buffered_arrows_and_hover_tell_the_channel() {
     let values: Vec<String> = [&JOBS[..], &SQUARES[..], &RATIOS[..]].concat().into_iter().map(str::to_string).collect();
     let labels = visible_labels(&page);
     assert!(labels.iter().all(|l| values.contains(l)), "labels that are no value sent: {labels:?}");
+    // Each value label sits on its own arrow: its box's centre within 20 px of the middle of
+    // the line from the sender at the send to the receiver at the receive, and nearer to it
+    // than to any other labelled arrow's middle (a label above its arrow read as the next's).
+    let placed = page.eval(
+        "gotrace.valueLabels().map(l => { const m = gotrace.model.messages[l.message];
+           const a = gotrace.project(m.from, m.send_ns), b = gotrace.project(m.to, m.recv_ns);
+           return { text: l.text, value: m.value_text, centre: [(l.box[0] + l.box[2]) / 2, (l.box[1] + l.box[3]) / 2],
+                    middle: [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2] }; })",
+    );
+    let placed = placed.as_array().expect("gotrace.valueLabels()");
+    assert!(placed.len() >= 5, "{placed:?}");
+    let xy = |v: &Value| (v[0].as_f64().unwrap(), v[1].as_f64().unwrap());
+    for l in placed {
+        assert_eq!(l["text"], l["value"], "a label shows its own message's value: {l}");
+        let ((cx, cy), (mx, my)) = (xy(&l["centre"]), xy(&l["middle"]));
+        let own = (cx - mx).hypot(cy - my);
+        assert!(own <= 20.0, "{l}: {own:.1} px from its arrow");
+        for other in placed.iter().filter(|o| o["middle"] != l["middle"]) {
+            let (ox, oy) = xy(&other["middle"]);
+            assert!(own <= (cx - ox).hypot(cy - oy), "{l} is nearer to {other}'s arrow than to its own");
+        }
+    }
 
     // Every arrow spans its message's send and receive.
     let off = page.eval(
