@@ -171,7 +171,12 @@ fn workers_and_their_subworkers_are_two_groups_one_under_the_other() {
         let listed = summary["groups"].as_array().expect("inspect's groups");
         assert_eq!(listed[0]["name"], "main.subworker", "Go {version}: the biggest group first: {listed:?}");
         assert_eq!(listed[0]["count"], 144);
-        assert_eq!(listed[0]["at_end"], serde_json::json!({"ended": 144}), "Go {version}: every subworker returned");
+        // Each subworker returns once its value is taken; main may end the trace before the last
+        // few have: none is blocked at the end.
+        let at_end: std::collections::BTreeMap<String, u64> = serde_json::from_value(listed[0]["at_end"].clone()).expect("at_end");
+        assert_eq!(at_end.values().sum::<u64>(), 144, "Go {version}: {at_end:?}");
+        assert!(at_end.keys().all(|k| ["ended", "runnable", "running"].contains(&k.as_str())), "Go {version}: {at_end:?}");
+        assert!(at_end.get("ended") > Some(&100), "Go {version}: {at_end:?}");
         assert_eq!(listed[0]["site"], subworkers.site.as_str());
         let talks = &summary["group_edges"][0];
         assert_eq!(
