@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::model::groups::{group_of, EdgeCounter};
 use crate::model::{
-    closable, kept, Channel, ChannelTruth, Group, GroupEdge, Message, ModelOptions, Pass, PassEnd, Segment, Sink, SourceLines, State,
+    closable, kept, Channel, Group, GroupEdge, Message, MessageKind, ModelOptions, Pass, PassEnd, Segment, Sink, SourceLines, State,
 };
 use crate::progress::Step;
 use crate::trace::{EventKind, GoId, Reader, StackId, StrId, Tables, TraceFile, KIND_NAMES};
@@ -268,9 +268,9 @@ impl Summary {
 struct LastSegments {
     at_end: bool,
     last: FxHashMap<GoId, Segment>,
-    /// Messages by sender and receiver, and whether a patched runtime's trace keeps them
-    /// (which only the end tells): far fewer pairs than messages.
-    pairs: FxHashMap<(GoId, GoId, bool), u64>,
+    /// Messages by sender, receiver, kind and whether inferred: whether the model keeps them
+    /// is known only at the end. Far fewer keys than messages.
+    pairs: FxHashMap<(GoId, GoId, MessageKind, bool), u64>,
 }
 
 impl Sink for LastSegments {
@@ -281,16 +281,16 @@ impl Sink for LastSegments {
     }
 
     fn message(&mut self, m: Message, inferred: bool) {
-        *self.pairs.entry((m.from, m.to, kept(m.kind, inferred, ChannelTruth::Exact))).or_default() += 1;
+        *self.pairs.entry((m.from, m.to, m.kind, inferred)).or_default() += 1;
     }
 }
 
 /// The edges between groups that send each other the most.
-fn busiest_edges(ending: &PassEnd, pairs: &FxHashMap<(GoId, GoId, bool), u64>) -> Vec<EdgeSummary> {
+fn busiest_edges(ending: &PassEnd, pairs: &FxHashMap<(GoId, GoId, MessageKind, bool), u64>) -> Vec<EdgeSummary> {
     let group = |g: GoId| group_of(&ending.goroutines, g);
     let mut counter = EdgeCounter::default();
-    for (&(from, to, if_exact), &n) in pairs {
-        if !(if_exact || ending.meta.channel_truth == ChannelTruth::Inferred) {
+    for (&(from, to, kind, inferred), &n) in pairs {
+        if !kept(kind, inferred, ending.meta.channel_truth) {
             continue;
         }
         if let (Some(from), Some(to)) = (group(from), group(to)) {
