@@ -63,7 +63,7 @@ export class LaneLabels {
       const w = lane.label.length * CHAR_PX + PAD_PX;
       // The box is centred over the anchor, bottom at the anchor.
       const box = [p[0] - w / 2, p[1] - HEIGHT_PX, p[0] + w / 2, p[1]];
-      if (placed.some((b) => b[0] < box[2] && box[0] < b[2] && b[1] < box[3] && box[1] < b[3])) continue;
+      if (coversAny(placed, box)) continue;
       placed.push(box);
       const span = this.span(this.shown.length);
       span.textContent = lane.label;
@@ -79,6 +79,11 @@ export class LaneLabels {
     while (this.pool.length <= i) this.pool.push(this.root.appendChild(document.createElement('span')));
     return this.pool[i];
   }
+}
+
+/** Whether box [left, top, right, bottom] overlaps any of `boxes`: names must not pile up. */
+export function coversAny(boxes, box) {
+  return boxes.some((b) => b[0] < box[2] && box[0] < b[2] && b[1] < box[3] && box[1] < b[3]);
 }
 
 function compare(a, b) {

@@ -6,6 +6,8 @@
 // canvas over the 3D one, again only when the time or the size changes. A click on an edge
 // goes back to the timeline with only that edge's messages drawn.
 
+import { coversAny } from 'gotrace/lanes.js';
+
 /** How near (px) a click must be to an edge to pick it. */
 const REACH_PX = 8;
 /** Names drawn at most; the biggest groups first, never over one another. */
@@ -180,7 +182,7 @@ export class CommunicationMap {
       const text = `${name || 'goroutine'}${count > 1 ? ` ×${count}` : ''}`;
       const width = ctx.measureText(text).width + 6;
       const box = [x(g) - width / 2, y(g) - radius(g) - 16, x(g) + width / 2, y(g) - radius(g) - 2];
-      if (placed.some((b) => b[0] < box[2] && box[0] < b[2] && b[1] < box[3] && box[1] < b[3])) continue;
+      if (coversAny(placed, box)) continue;
       placed.push(box);
       ctx.fillStyle = 'rgba(20, 24, 32, 0.7)';
       ctx.fillRect(box[0], box[1], box[2] - box[0], box[3] - box[1]);
